@@ -1,0 +1,126 @@
+# faxgate - Internet fax gateway.
+#
+#   make                 build the programs into $(BUILD)/
+#   make check           install missing Debian packages, build, run every test with prove
+#   make check-asan      the same under AddressSanitizer and UBSan (in build-asan/)
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make bench           run the benchmarks in bench/ (see BENCHMARKS.md)
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DATADIR  ?= $(PREFIX)/share/faxgate
+
+PKGS     := gmime-3.0 sqlite3 inih libtiff-4 openssl libuv spandsp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+WFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -I. -It -Icommon -Imilter -Idialer -Ictl -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lmilter -lpthread -lm
+
+ALL_CFLAGS = $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+MILTER_SRC := $(filter-out milter/main.c,$(sort $(wildcard milter/*.c)))
+DIALER_SRC := $(filter-out dialer/main.c dialer/render_main.c,$(sort $(wildcard dialer/*.c)))
+CTL_SRC    := $(filter-out ctl/main.c,$(sort $(wildcard ctl/*.c)))
+SCHEMA_SQL := $(sort $(wildcard schema/sqlite/*.sql))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sqlite.o
+MILTER_OBJ := $(MILTER_SRC:%.c=$(BUILD)/%.o)
+DIALER_OBJ := $(DIALER_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+
+LIBCOMMON := $(BUILD)/libfaxcommon.a
+LIBMILTER := $(BUILD)/libfaxmilter.a
+LIBDIALER := $(BUILD)/libfaxdialer.a
+LIBCTL    := $(BUILD)/libfaxctl.a
+
+PROGS := $(BUILD)/faxgate-milter $(if $(wildcard ctl/main.c),$(BUILD)/faxgatectl) \
+	 $(if $(wildcard dialer/main.c),$(BUILD)/faxgate-dialer) \
+	 $(if $(wildcard dialer/render_main.c),$(BUILD)/faxgate-render)
+UNIT_SRC := $(sort $(wildcard t/unit/*.c))
+UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%.t)
+
+.PHONY: all check check-asan test deps install clean bench fuzz
+all: $(PROGS) $(UNIT_BIN)
+
+# make V=1 shows the full command lines.
+Q = $(if $(V),,@)
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The SQL migrations are compiled in, so a binary never runs against a
+# schema it does not know.
+$(BUILD)/schema_sqlite.c: $(SCHEMA_SQL) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh store_sqlite_migrations $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
+$(BUILD)/schema_sqlite.o: $(BUILD)/schema_sqlite.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+$(LIBMILTER): $(MILTER_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+$(LIBDIALER): $(DIALER_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+$(LIBCTL): $(CTL_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+
+LIBS_ALL := $(LIBMILTER) $(LIBDIALER) $(LIBCTL) $(LIBCOMMON)
+
+$(BUILD)/faxgate-milter: $(BUILD)/milter/main.o $(LIBMILTER) $(LIBCOMMON)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/faxgatectl: $(BUILD)/ctl/main.o $(LIBCTL) $(LIBCOMMON)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/faxgate-dialer: $(BUILD)/dialer/main.o $(LIBDIALER) $(LIBCOMMON)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/faxgate-render: $(BUILD)/dialer/render_main.o $(LIBDIALER) $(LIBCOMMON)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/t/%.t: $(BUILD)/t/unit/%.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@contrib/install-deps --check >/dev/null 2>&1 || contrib/install-deps
+
+# Every test, C unit tests first, then the integration tests that start
+# real servers. TESTS= narrows the set, e.g. make check TESTS=t/20-milter.t
+TESTS ?= $(BUILD)/t/*.t t/*.t
+check: deps
+	$(MAKE) all
+	FAXGATE_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(TESTS)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check-asan: deps
+	$(MAKE) check BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
+	    TESTS='build-asan/t/*.t t/*.t' \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BUILD)/faxgate-milter $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(BUILD)/faxgatectl $(DESTDIR)$(BINDIR)/
+	install -m 644 contrib/faxgate.conf $(DESTDIR)$(DATADIR)/faxgate.conf.sample
+	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc contrib/faxgate-milter.service $(DESTDIR)$(DATADIR)/
+
+bench: all
+	bench/milter
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,439 @@
+/* config.c - faxgate.conf reader; see config.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+enum ktype { K_STR, K_SIZE, K_UINT, K_BOOL, K_LIST };
+
+/* A domain section's dial plan text, merged with the global one at the end. */
+struct dom_text {
+	char *name;
+	char *allow, *deny, *rewrite, *deflt;
+	int line;
+};
+
+struct parse {
+	config_t *cf;
+	char err[512];
+	int err_line;
+	int cur_line;
+	/* [dialplan] text, kept until every section has been read */
+	char *allow, *deny, *rewrite, *deflt;
+	char *domains_list, *networks, *sender_domains;
+	struct dom_text *doms;
+	size_t ndoms;
+	unsigned seen[64];	/* bitmap of scalar keys given, for duplicates */
+};
+
+struct key {
+	const char *section, *name;
+	enum ktype type;
+	size_t off;		/* into config_t, or into struct parse for lists */
+	int in_parse;
+};
+
+#define CF(f) offsetof(config_t, f), 0
+#define PS(f) offsetof(struct parse, f), 1
+static const struct key keys[] = {
+	{ "general", "hostname", K_STR, CF(hostname) },
+	{ "general", "log_level", K_STR, CF(log_level) },
+	{ "general", "store", K_STR, CF(store) },
+	{ "general", "dialer_socket", K_STR, CF(dialer_socket) },
+	{ "milter", "socket", K_STR, CF(milter_socket) },
+	{ "milter", "user", K_STR, CF(milter_user) },
+	{ "milter", "max_message_size", K_SIZE, CF(max_message_size) },
+	{ "milter", "max_fax_recipients", K_UINT, CF(max_fax_recipients) },
+	{ "fax", "domains", K_LIST, PS(domains_list) },
+	{ "fax", "max_documents", K_UINT, CF(max_documents) },
+	{ "fax", "tiff_max_pages", K_UINT, CF(tiff_max_pages) },
+	{ "fax", "tiff_max_width", K_UINT, CF(tiff_max_width) },
+	{ "fax", "tiff_max_height", K_UINT, CF(tiff_max_height) },
+	{ "dialplan", "default", K_STR, PS(deflt) },
+	{ "dialplan", "allow", K_LIST, PS(allow) },
+	{ "dialplan", "deny", K_LIST, PS(deny) },
+	{ "dialplan", "rewrite", K_LIST, PS(rewrite) },
+	{ "policy", "networks", K_LIST, PS(networks) },
+	{ "policy", "authenticated", K_BOOL, CF(allow_authenticated) },
+	{ "policy", "sender_domains", K_LIST, PS(sender_domains) },
+	{ "policy", "rate_per_hour", K_UINT, CF(rate_per_hour) },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* perr - record the first error with its line; returns 0 for inih */
+__attribute__((format(printf, 2, 3)))
+static int perr(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(p->err, sizeof(p->err), fmt, ap);
+		va_end(ap);
+		p->err_line = p->cur_line;
+	}
+	return 0;
+}
+
+/* list_append - join a list value to what an earlier line gave */
+static void list_append(char **dst, const char *value)
+{
+	if (*dst == NULL) {
+		*dst = strdup(value);
+		return;
+	}
+	size_t n = strlen(*dst) + strlen(value) + 3;
+	char *s = malloc(n);
+	if (!s)
+		return;
+	snprintf(s, n, "%s, %s", *dst, value);
+	free(*dst);
+	*dst = s;
+}
+
+/* parse_size - "25M", "512k", "1048576" into bytes, returns 0 or -1 */
+static int parse_size(const char *v, size_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case 'k': n <<= 10; end++; break;
+	case 'm': n <<= 20; end++; break;
+	case 'g': n <<= 30; end++; break;
+	}
+	if (*end != '\0' || n > (1ULL << 40))
+		return -1;
+	*out = (size_t)n;
+	return 0;
+}
+
+/* domain_section - the dom_text for "[domain NAME]", created on first use */
+static struct dom_text *domain_section(struct parse *p, const char *section)
+{
+	const char *name = section + 6;
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	for (size_t i = 0; i < p->ndoms; i++)
+		if (strcasecmp(p->doms[i].name, name) == 0)
+			return &p->doms[i];
+	struct dom_text *d = realloc(p->doms, (p->ndoms + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	p->doms = d;
+	d = &p->doms[p->ndoms++];
+	memset(d, 0, sizeof(*d));
+	d->name = strdup(name);
+	for (char *c = d->name; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	d->line = p->cur_line;
+	return d;
+}
+
+/* handler - one key=value from inih */
+static int handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct parse *p = user;
+
+	if (strncasecmp(section, "domain ", 7) == 0 ||
+	    strncasecmp(section, "domain\t", 7) == 0) {
+		struct dom_text *d = domain_section(p, section);
+		if (!d || !d->name)
+			return perr(p, "out of memory");
+		if (d->name[0] == '\0')
+			return perr(p, "[domain] section needs a domain name, e.g. [domain fax.example.com]");
+		if (strcmp(name, "allow") == 0)
+			list_append(&d->allow, value);
+		else if (strcmp(name, "deny") == 0)
+			list_append(&d->deny, value);
+		else if (strcmp(name, "rewrite") == 0)
+			list_append(&d->rewrite, value);
+		else if (strcmp(name, "default") == 0)
+			list_append(&d->deflt, value);
+		else
+			return perr(p, "unknown key '%s' in [%s] (known: allow, deny, default, rewrite)", name, section);
+		return 1;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+			continue;
+		char *base = k->in_parse ? (char *)p : (char *)p->cf;
+		void *field = base + k->off;
+		if (k->type == K_LIST) {
+			list_append((char **)field, value);
+			return 1;
+		}
+		if (p->seen[i / 32] & (1u << (i % 32)))
+			return perr(p, "key '%s' in [%s] is given twice", name, section);
+		p->seen[i / 32] |= 1u << (i % 32);
+		switch (k->type) {
+		case K_STR:
+			if (k->in_parse) {
+				list_append((char **)field, value);
+			} else {
+				free(*(char **)field);
+				*(char **)field = strdup(value);
+			}
+			return 1;
+		case K_SIZE:
+			if (parse_size(value, field) < 0)
+				return perr(p, "%s: '%s' is not a size (e.g. 25M, 512k, 1048576)", name, value);
+			return 1;
+		case K_UINT: {
+			char *end;
+			errno = 0;
+			unsigned long n = strtoul(value, &end, 10);
+			if (!isdigit((unsigned char)*value) || *end || errno || n > 1000000000UL)
+				return perr(p, "%s: '%s' is not a whole number", name, value);
+			*(unsigned *)field = (unsigned)n;
+			return 1;
+		}
+		case K_BOOL:
+			if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1"))
+				*(int *)field = 1;
+			else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0"))
+				*(int *)field = 0;
+			else
+				return perr(p, "%s: '%s' is not yes or no", name, value);
+			return 1;
+		case K_LIST:
+			break;
+		}
+	}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return perr(p, "unknown key '%s' in [%s]", name, section);
+	return perr(p, "unknown section [%s]", section);
+}
+
+/* default_hostname - the FQDN if the resolver knows it, else the nodename */
+static char *default_hostname(void)
+{
+	char host[256] = "localhost";
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
+
+	gethostname(host, sizeof(host) - 1);
+	if (!strchr(host, '.') && getaddrinfo(host, NULL, &hints, &ai) == 0) {
+		if (ai && ai->ai_canonname && strchr(ai->ai_canonname, '.'))
+			snprintf(host, sizeof(host), "%s", ai->ai_canonname);
+		freeaddrinfo(ai);
+	}
+	return strdup(host);
+}
+
+/* config_defaults - a configuration with every default and no fax domain */
+config_t *config_defaults(void)
+{
+	config_t *cf = calloc(1, sizeof(*cf));
+	char err[128];
+
+	if (!cf)
+		return NULL;
+	cf->hostname = NULL;
+	cf->log_level = strdup("info");
+	cf->store = strdup("sqlite:/var/lib/faxgate/faxgate.db");
+	cf->dialer_socket = strdup("/run/faxgate/dialer.sock");
+	cf->milter_socket = strdup("unix:/run/faxgate/milter.sock");
+	cf->milter_user = strdup("faxgate");
+	cf->max_message_size = 25u << 20;
+	cf->max_fax_recipients = 50;
+	cf->max_documents = 20;
+	cf->tiff_max_pages = 200;
+	cf->tiff_max_width = 4864;
+	cf->tiff_max_height = 10000;
+	cf->allow_authenticated = 1;
+	cf->rate_per_hour = 100;
+	cidr_list_parse("127.0.0.0/8, ::1/128", &cf->networks, err, sizeof(err));
+	cf->sender_domains = calloc(1, sizeof(char *));
+	return cf;
+}
+
+/* build_dialplan - global text plus a domain's, returns 0 or -1 */
+static int build_dialplan(struct parse *p, fax_domain_t *fd, const struct dom_text *d)
+{
+	const char *deflt = d && d->deflt ? d->deflt : p->deflt;
+	const char *rewrite = d && d->rewrite ? d->rewrite : p->rewrite;
+	char err[256];
+
+	fd->dialplan = dialplan_new();
+	if (!fd->dialplan)
+		return perr(p, "out of memory"), -1;
+	if (deflt) {
+		if (strcasecmp(deflt, "allow") == 0)
+			dialplan_set_default(fd->dialplan, DIALPLAN_ALLOW);
+		else if (strcasecmp(deflt, "deny") == 0)
+			dialplan_set_default(fd->dialplan, DIALPLAN_DENY);
+		else
+			return perr(p, "dial plan default '%s' for %s is neither allow nor deny", deflt, fd->name), -1;
+	}
+	if ((p->allow && dialplan_add_list(fd->dialplan, DIALPLAN_ALLOW, p->allow, err, sizeof(err)) < 0) ||
+	    (p->deny && dialplan_add_list(fd->dialplan, DIALPLAN_DENY, p->deny, err, sizeof(err)) < 0) ||
+	    (d && d->allow && dialplan_add_list(fd->dialplan, DIALPLAN_ALLOW, d->allow, err, sizeof(err)) < 0) ||
+	    (d && d->deny && dialplan_add_list(fd->dialplan, DIALPLAN_DENY, d->deny, err, sizeof(err)) < 0) ||
+	    (rewrite && dialplan_add_rewrites(fd->dialplan, rewrite, err, sizeof(err)) < 0))
+		return perr(p, "%s", err), -1;
+	return 0;
+}
+
+/* add_domain - append a fax domain, returns it or NULL */
+static fax_domain_t *add_domain(config_t *cf, const char *name)
+{
+	fax_domain_t *d = realloc(cf->domains, (cf->ndomains + 1) * sizeof(*d));
+
+	if (!d)
+		return NULL;
+	cf->domains = d;
+	d = &cf->domains[cf->ndomains++];
+	d->name = strdup(name);
+	d->dialplan = NULL;
+	for (char *c = d->name; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return d;
+}
+
+/* finish - turn the collected text into checked structures, 0 or -1 */
+static int finish(struct parse *p)
+{
+	config_t *cf = p->cf;
+	char err[256];
+
+	p->cur_line = 0;
+	if (log_set_level(cf->log_level) < 0)
+		return perr(p, "log_level '%s' is not one of error, warning, notice, info, debug", cf->log_level), -1;
+	if (!cf->hostname)
+		cf->hostname = default_hostname();
+	if (strncmp(cf->store, "sqlite:", 7) != 0 && strchr(cf->store, ':') != NULL)
+		return perr(p, "store '%s': only sqlite:PATH (or a plain path) is supported", cf->store), -1;
+	if (strncmp(cf->milter_socket, "unix:", 5) != 0 && strncmp(cf->milter_socket, "local:", 6) != 0 &&
+	    strncmp(cf->milter_socket, "inet:", 5) != 0 && strncmp(cf->milter_socket, "inet6:", 6) != 0)
+		return perr(p, "milter socket '%s' must be unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", cf->milter_socket), -1;
+	if (cf->max_message_size < 1024)
+		return perr(p, "max_message_size must be at least 1k"), -1;
+	if (p->networks) {
+		cidr_list_free(&cf->networks);
+		if (cidr_list_parse(p->networks, &cf->networks, err, sizeof(err)) < 0)
+			return perr(p, "[policy] networks: %s", err), -1;
+	}
+	if (p->sender_domains) {
+		size_t n = 0;
+		char *s = p->sender_domains, *tok, *save = NULL;
+		free(cf->sender_domains);
+		cf->sender_domains = calloc(strlen(s) / 2 + 2, sizeof(char *));
+		for (tok = strtok_r(s, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+			cf->sender_domains[n++] = strdup(tok);
+	}
+	if (p->domains_list) {
+		char *tok, *save = NULL;
+		for (tok = strtok_r(p->domains_list, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+			if (!config_fax_domain(cf, tok) && !add_domain(cf, tok))
+				return perr(p, "out of memory"), -1;
+	}
+	/* A [domain NAME] section also declares NAME a fax domain. */
+	for (size_t i = 0; i < p->ndoms; i++)
+		if (!config_fax_domain(cf, p->doms[i].name) && !add_domain(cf, p->doms[i].name))
+			return perr(p, "out of memory"), -1;
+	if (cf->ndomains == 0)
+		return perr(p, "no fax domain: set [fax] domains, e.g. domains = fax.example.com"), -1;
+	for (size_t i = 0; i < cf->ndomains; i++) {
+		const struct dom_text *d = NULL;
+		for (size_t j = 0; j < p->ndoms; j++)
+			if (strcmp(p->doms[j].name, cf->domains[i].name) == 0)
+				d = &p->doms[j], p->cur_line = p->doms[j].line;
+		if (build_dialplan(p, &cf->domains[i], d) < 0)
+			return -1;
+		p->cur_line = 0;
+	}
+	return 0;
+}
+
+/* config_load - read and check path, returns the config or NULL */
+config_t *config_load(const char *path, char *err, size_t errlen)
+{
+	struct parse p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.cf = config_defaults();
+	if (!p.cf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	p.cf->path = strdup(path);
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		config_free(p.cf);
+		return NULL;
+	}
+	rc = ini_parse_file(fp, handler, &p);
+	fclose(fp);
+	if (rc > 0 && p.err[0] == '\0')
+		snprintf(p.err, sizeof(p.err), "syntax error (want key = value or [section])"), p.err_line = rc;
+	else if (rc > 0)
+		p.err_line = rc;
+	if (p.err[0] == '\0')
+		finish(&p);
+	free(p.allow); free(p.deny); free(p.rewrite); free(p.deflt);
+	free(p.domains_list); free(p.networks); free(p.sender_domains);
+	for (size_t i = 0; i < p.ndoms; i++) {
+		free(p.doms[i].name); free(p.doms[i].allow); free(p.doms[i].deny);
+		free(p.doms[i].rewrite); free(p.doms[i].deflt);
+	}
+	free(p.doms);
+	if (p.err[0]) {
+		if (p.err_line > 0)
+			snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
+		else
+			snprintf(err, errlen, "%s: %s", path, p.err);
+		config_free(p.cf);
+		return NULL;
+	}
+	return p.cf;
+}
+
+/* config_fax_domain - our fax domain called domain, or NULL */
+const fax_domain_t *config_fax_domain(const config_t *cf, const char *domain)
+{
+	for (size_t i = 0; i < cf->ndomains; i++)
+		if (strcasecmp(cf->domains[i].name, domain) == 0)
+			return &cf->domains[i];
+	return NULL;
+}
+
+/* config_free - release everything */
+void config_free(config_t *cf)
+{
+	if (!cf)
+		return;
+	free(cf->path); free(cf->hostname); free(cf->log_level); free(cf->store);
+	free(cf->dialer_socket); free(cf->milter_socket); free(cf->milter_user);
+	for (size_t i = 0; i < cf->ndomains; i++) {
+		free(cf->domains[i].name);
+		dialplan_free(cf->domains[i].dialplan);
+	}
+	free(cf->domains);
+	cidr_list_free(&cf->networks);
+	for (char **s = cf->sender_domains; s && *s; s++)
+		free(*s);
+	free(cf->sender_domains);
+	free(cf);
+}

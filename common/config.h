@@ -1,0 +1,65 @@
+/*
+ * NAME
+ *	config - faxgate.conf, one INI file read with libinih
+ * SYNOPSIS
+ *	#include "config.h"
+ *	config_t *config_load(const char *path, char *err, size_t errlen);
+ *	config_t *config_defaults(void);
+ *	void config_free(config_t *cf);
+ *	const fax_domain_t *config_fax_domain(const config_t *cf, const char *domain);
+ * DESCRIPTION
+ *	config_load reads path, applies every default for keys not given,
+ *	checks every value and builds the dial plans. Unknown sections and
+ *	keys are errors (a typo must not silently fall back to a default).
+ *	The result is immutable and owned by the caller; SIGHUP reload means
+ *	loading a new one and swapping the pointer.
+ *	config_fax_domain returns the fax domain named domain (compared
+ *	case-insensitively), or NULL when it is not one of ours.
+ *	Every key, its default and its meaning is documented in
+ *	contrib/faxgate.conf; keep the two in step.
+ * DIAGNOSTICS
+ *	NULL with err set to "FILE:LINE: reason" (or "FILE: reason").
+ */
+#ifndef FAXGATE_CONFIG_H
+#define FAXGATE_CONFIG_H
+
+#include <stddef.h>
+
+#include "cidr.h"
+#include "dialplan.h"
+
+typedef struct fax_domain {
+	char *name;		/* lower case */
+	dialplan_t *dialplan;	/* [dialplan] merged with [domain NAME] */
+} fax_domain_t;
+
+typedef struct config {
+	char *path;
+	/* [general] */
+	char *hostname;		/* Reporting-MTA and Message-IDs */
+	char *log_level;
+	char *store;		/* "sqlite:PATH" (a bare PATH means sqlite) */
+	char *dialer_socket;	/* unix datagram socket the dialer listens on */
+	/* [milter] */
+	char *milter_socket;	/* libmilter spec: unix:PATH or inet:PORT@HOST */
+	char *milter_user;	/* drop root to this user; empty: stay */
+	size_t max_message_size;
+	unsigned max_fax_recipients;	/* per message */
+	/* [fax] */
+	fax_domain_t *domains;
+	size_t ndomains;
+	unsigned max_documents;
+	unsigned tiff_max_pages, tiff_max_width, tiff_max_height;
+	/* [policy] */
+	cidr_list_t networks;	/* clients allowed to send faxes */
+	int allow_authenticated;	/* SASL users allowed from anywhere */
+	char **sender_domains;	/* NULL-terminated; empty = any */
+	unsigned rate_per_hour;	/* fax recipients per sender; 0 = no limit */
+} config_t;
+
+config_t *config_load(const char *path, char *err, size_t errlen);
+config_t *config_defaults(void);
+void config_free(config_t *cf);
+const fax_domain_t *config_fax_domain(const config_t *cf, const char *domain);
+
+#endif

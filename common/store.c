@@ -1,0 +1,154 @@
+/* store.c - backend selection and dispatch; see store.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+/* store_open - open the backend named by spec, returns it or NULL */
+store_t *store_open(const char *spec, char *err, size_t errlen)
+{
+	if (strncmp(spec, "sqlite:", 7) == 0)
+		return store_sqlite_open(spec + 7, err, errlen);
+	if (strchr(spec, ':') == NULL || spec[0] == '/')
+		return store_sqlite_open(spec, err, errlen);
+	snprintf(err, errlen, "store '%s': unknown backend (want sqlite:PATH)", spec);
+	return NULL;
+}
+
+/* store_close - close any backend */
+void store_close(store_t *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+/* The rest only dispatch to the backend; store.h documents them. */
+
+int store_submit(store_t *st, const store_msg_t *msg, const store_doc_t *docs,
+    size_t ndocs, const store_rcpt_t *rcpts, size_t nrcpts, int *queued,
+    char *err, size_t errlen)
+{
+	return st->ops->submit(st, msg, docs, ndocs, rcpts, nrcpts, queued, err, errlen);
+}
+
+int store_sender_count(store_t *st, const char *sender, long since,
+    long *count, char *err, size_t errlen)
+{
+	return st->ops->sender_count(st, sender, since, count, err, errlen);
+}
+
+int store_claim(store_t *st, const char *owner, long now, long lease_until,
+    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->claim(st, owner, now, lease_until, max, jobs, n, err, errlen);
+}
+
+int store_lease_renew(store_t *st, const char *owner, long lease_until,
+    char *err, size_t errlen)
+{
+	return st->ops->lease_renew(st, owner, lease_until, err, errlen);
+}
+
+int store_job_state(store_t *st, long job, const char *owner, const char *state,
+    char *err, size_t errlen)
+{
+	return st->ops->job_state(st, job, owner, state, err, errlen);
+}
+
+int store_job_progress(store_t *st, long job, const char *owner,
+    int pages_confirmed, char *err, size_t errlen)
+{
+	return st->ops->job_progress(st, job, owner, pages_confirmed, err, errlen);
+}
+
+int store_attempt_begin(store_t *st, long job, const store_attempt_t *a,
+    char *err, size_t errlen)
+{
+	return st->ops->attempt_begin(st, job, a, err, errlen);
+}
+
+int store_attempt_end(store_t *st, long job, const char *owner,
+    const store_attempt_t *a, const store_job_update_t *u, char *err, size_t errlen)
+{
+	return st->ops->attempt_end(st, job, owner, a, u, err, errlen);
+}
+
+int store_next_due(store_t *st, long now, long *when, char *err, size_t errlen)
+{
+	return st->ops->next_due(st, now, when, err, errlen);
+}
+
+int store_get_docs(store_t *st, long message, store_doc_data_t **docs, size_t *n,
+    char *err, size_t errlen)
+{
+	return st->ops->get_docs(st, message, docs, n, err, errlen);
+}
+
+void store_docs_free(store_doc_data_t *docs, size_t n)
+{
+	for (size_t i = 0; docs && i < n; i++)
+		free(docs[i].data);
+	free(docs);
+}
+
+int store_get_render(store_t *st, long message, unsigned char **data, size_t *len,
+    unsigned *pages, char *err, size_t errlen)
+{
+	return st->ops->get_render(st, message, data, len, pages, err, errlen);
+}
+
+int store_put_render(store_t *st, long message, const void *data, size_t len,
+    unsigned pages, const char *resolution, char *err, size_t errlen)
+{
+	return st->ops->put_render(st, message, data, len, pages, resolution, err, errlen);
+}
+
+int store_dest_get(store_t *st, const char *number, int *ecm, char *modems,
+    size_t mlen, char *err, size_t errlen)
+{
+	return st->ops->dest_get(st, number, ecm, modems, mlen, err, errlen);
+}
+
+int store_dest_set(store_t *st, const char *number, int ecm, const char *modems,
+    long now, char *err, size_t errlen)
+{
+	return st->ops->dest_set(st, number, ecm, modems, now, err, errlen);
+}
+
+int store_notice_due(store_t *st, long now, int gathered, long *messages,
+    size_t max, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->notice_due(st, now, gathered, messages, max, n, err, errlen);
+}
+
+int store_notice_load(store_t *st, long message, long now, int gathered,
+    store_message_t *m, store_notice_job_t **jobs, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->notice_load(st, message, now, gathered, m, jobs, n, err, errlen);
+}
+
+void store_message_free(store_message_t *m)
+{
+	free(m->sender);
+	free(m->envid);
+	free(m->ret);
+	free(m->message_id);
+	free(m->subject);
+	free(m->queue_id);
+	free(m->raw);
+	memset(m, 0, sizeof(*m));
+}
+
+int store_notice_sent(store_t *st, long message, const long *jobs, size_t n,
+    const char *kind, const char *action, const char *message_id, long now,
+    char *err, size_t errlen)
+{
+	return st->ops->notice_sent(st, message, jobs, n, kind, action, message_id, now, err, errlen);
+}
+
+int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
+    char *err, size_t errlen)
+{
+	return st->ops->notice_retry(st, jobs, n, next_at, err, errlen);
+}

@@ -1,0 +1,251 @@
+/*
+ * NAME
+ *	store - the job store: messages, documents, jobs, attempts, notices
+ * SYNOPSIS
+ *	#include "store.h"
+ *	store_t *store_open(const char *spec, char *err, size_t errlen);
+ *	void store_close(store_t *st);
+ *
+ *	Intake (faxgate-milter):
+ *	int store_submit(st, msg, docs, ndocs, rcpts, nrcpts, queued, err, errlen);
+ *	int store_sender_count(st, sender, since, &count, err, errlen);
+ *
+ *	Dialer:
+ *	int store_claim(st, owner, now, lease_until, max, jobs, &n, err, errlen);
+ *	int store_lease_renew(st, owner, lease_until, err, errlen);
+ *	int store_job_state(st, job, owner, state, err, errlen);
+ *	int store_job_progress(st, job, owner, pages_confirmed, err, errlen);
+ *	int store_attempt_begin(st, job, attempt, err, errlen);
+ *	int store_attempt_end(st, job, owner, attempt, update, err, errlen);
+ *	int store_next_due(st, now, &when, err, errlen);
+ *	int store_get_docs(st, message, &docs, &n, err, errlen);
+ *	int store_get_render(st, message, &data, &len, &pages, err, errlen);
+ *	int store_put_render(st, message, data, len, pages, resolution, err, errlen);
+ *	int store_dest_get(st, number, &ecm, modems, mlen, err, errlen);
+ *	int store_dest_set(st, number, ecm, modems, now, err, errlen);
+ *
+ *	Notices:
+ *	int store_notice_due(st, now, gathered, messages, max, &n, err, errlen);
+ *	int store_notice_load(st, message, now, gathered, &msg, &jobs, &n, err, errlen);
+ *	int store_notice_sent(st, message, jobs, n, kind, action, msgid, now, err, errlen);
+ *	int store_notice_retry(st, jobs, n, next_at, err, errlen);
+ * DESCRIPTION
+ *	The store is the only state shared between faxgate processes. spec is
+ *	"sqlite:PATH" or a plain PATH; the backend is chosen here and hidden
+ *	behind store_ops_t so a PostgreSQL backend can be added. store_open
+ *	opens (creating if needed) and brings the schema up to date with the
+ *	numbered migrations in schema/. A store_t is for one thread at a time.
+ *
+ *	store_submit stores one message, its documents and one job per fax
+ *	recipient in one transaction, committed durably (fsync) before it
+ *	returns 0. Jobs whose (dedup_key, number, subaddress) already exist
+ *	are not queued again: queued[i] is 1 if recipient i got a new job, 0
+ *	for a duplicate. If every recipient is a duplicate nothing is written.
+ *	store_sender_count counts the fax jobs of sender since a unix time.
+ *
+ *	store_claim takes up to max due jobs for owner, leased until
+ *	lease_until: queued or retry_wait jobs whose next attempt is due, and
+ *	rendering or sending jobs whose lease ran out (their dialer died).
+ *	Never two jobs for one number at once. Claimed jobs are "rendering".
+ *	store_lease_renew extends every lease owner holds. store_job_state
+ *	moves an owned job to another state. store_job_progress records the
+ *	pages confirmed so far, so a dialer that dies resumes at the first
+ *	unconfirmed page. store_attempt_begin records a call's start (and
+ *	counts the attempt on the job); store_attempt_end records its end
+ *	and, in the same transaction, the job's new state, the release of its
+ *	lease and the notice now owed. store_next_due gives the earliest time
+ *	after now at which a job becomes due or a lease runs out (0: none).
+ *
+ *	store_get_docs returns a message's documents (free them with
+ *	store_docs_free). store_get_render returns 1 and the rendered fax
+ *	(malloc'ed) if there is one, 0 if not; store_put_render stores it once
+ *	(a second render of the same message is ignored, so every job and
+ *	host sends the same pages). store_dest_get returns 1 and what a
+ *	destination was last seen to need (ECM, fastest modem), 0 if unknown;
+ *	store_dest_set remembers it.
+ *
+ *	store_notice_due lists messages with a notice due now: in gathered
+ *	mode "failed"/"delivered" notices wait until every job of the message
+ *	has ended, "delayed" ones go at once. store_notice_load reads the
+ *	message and the jobs owing the notice (free with store_message_free
+ *	and free()). store_notice_sent clears what was owed and logs the
+ *	notice; store_notice_retry postpones it after a failed injection.
+ * DIAGNOSTICS
+ *	-1 with a reason in err. A failed call has written nothing.
+ */
+#ifndef FAXGATE_STORE_H
+#define FAXGATE_STORE_H
+
+#include <stddef.h>
+
+typedef struct store_msg {
+	const char *dedup_key;	/* "mid:..." or "sha256:..." */
+	const char *message_id;	/* may be NULL */
+	const char *queue_id;	/* may be NULL */
+	const char *sender;	/* "" for the null reverse-path */
+	const char *envid;	/* may be NULL */
+	const char *ret;	/* "FULL", "HDRS" or NULL */
+	const char *client_addr, *auth_user, *subject;	/* may be NULL */
+	long received_at;
+	const void *raw;
+	size_t rawlen;
+} store_msg_t;
+
+typedef struct store_doc {
+	const char *kind;	/* "tiff", "pdf", "ps", "text" */
+	const char *content_type;
+	const char *filename;	/* may be NULL */
+	unsigned pages;		/* 0 if unknown */
+	const void *data;
+	size_t len;
+} store_doc_t;
+
+typedef struct store_rcpt {
+	const char *recipient;	/* RCPT TO without <> */
+	const char *number;	/* +E.164 */
+	const char *subaddress;	/* "" if none */
+	const char *qualifiers;	/* "" if none */
+	const char *dial;	/* rewritten for the trunk */
+	const char *domain;
+	const char *notify;	/* may be NULL */
+	const char *orcpt;	/* decoded, may be NULL */
+} store_rcpt_t;
+
+/* A job as the dialer sees it; strings are bounded copies, "" if absent. */
+typedef struct store_job {
+	long id, message;
+	char recipient[320], number[20], subaddress[24], qualifiers[72];
+	char dial[64], domain[256], notify[64], orcpt[400], state[16];
+	int attempts, pages_confirmed, pages_total;
+	long created_at, first_attempt_at, next_attempt_at;
+	char status[8], diagnostic[160];
+} store_job_t;
+
+/* One call (the RFC 4161 2.6 log fields). */
+typedef struct store_attempt {
+	int attempt;
+	long started_at, ended_at;
+	const char *channel, *call_id;
+	int first_page, pages_sent;
+	long bytes;
+	const char *resolution;
+	int bit_rate, ecm;
+	const char *outcome;	/* "ok", "retry", "final" */
+	const char *status, *error_code, *error_text;
+} store_attempt_t;
+
+/* The job after a call. */
+typedef struct store_job_update {
+	const char *state;	/* "done", "failed", "retry_wait" */
+	long next_attempt_at;
+	int pages_confirmed, pages_total;
+	const char *status, *diagnostic;
+	const char *notice_due;	/* "failed", "delivered", "delayed" or NULL */
+} store_job_update_t;
+
+/* A document, owned by the caller after store_get_docs. */
+typedef struct store_doc_data {
+	char kind[8], content_type[128], filename[256];
+	unsigned char *data;
+	size_t len;
+} store_doc_data_t;
+
+/* A stored message, owned by the caller (store_message_free). */
+typedef struct store_message {
+	long id;
+	char *sender, *envid, *ret, *message_id, *subject, *queue_id;
+	long received_at;
+	unsigned char *raw;
+	size_t rawlen;
+} store_message_t;
+
+/* A job owing a notice, with its last attempt. */
+typedef struct store_notice_job {
+	store_job_t job;
+	char notice_due[12];
+	long last_attempt_at;
+	char last_error[160];
+} store_notice_job_t;
+
+typedef struct store store_t;
+
+/* What a backend implements; the store_* calls dispatch here. */
+typedef struct store_ops {
+	int (*submit)(store_t *, const store_msg_t *, const store_doc_t *, size_t,
+	    const store_rcpt_t *, size_t, int *, char *, size_t);
+	int (*sender_count)(store_t *, const char *, long, long *, char *, size_t);
+	int (*claim)(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
+	int (*lease_renew)(store_t *, const char *, long, char *, size_t);
+	int (*job_state)(store_t *, long, const char *, const char *, char *, size_t);
+	int (*job_progress)(store_t *, long, const char *, int, char *, size_t);
+	int (*attempt_begin)(store_t *, long, const store_attempt_t *, char *, size_t);
+	int (*attempt_end)(store_t *, long, const char *, const store_attempt_t *,
+	    const store_job_update_t *, char *, size_t);
+	int (*next_due)(store_t *, long, long *, char *, size_t);
+	int (*get_docs)(store_t *, long, store_doc_data_t **, size_t *, char *, size_t);
+	int (*get_render)(store_t *, long, unsigned char **, size_t *, unsigned *, char *, size_t);
+	int (*put_render)(store_t *, long, const void *, size_t, unsigned, const char *, char *, size_t);
+	int (*dest_get)(store_t *, const char *, int *, char *, size_t, char *, size_t);
+	int (*dest_set)(store_t *, const char *, int, const char *, long, char *, size_t);
+	int (*notice_due)(store_t *, long, int, long *, size_t, size_t *, char *, size_t);
+	int (*notice_load)(store_t *, long, long, int, store_message_t *, store_notice_job_t **,
+	    size_t *, char *, size_t);
+	int (*notice_sent)(store_t *, long, const long *, size_t, const char *, const char *,
+	    const char *, long, char *, size_t);
+	int (*notice_retry)(store_t *, const long *, size_t, long, char *, size_t);
+	void (*close)(store_t *);
+} store_ops_t;
+
+struct store {
+	const store_ops_t *ops;
+};
+
+store_t *store_open(const char *spec, char *err, size_t errlen);
+void store_close(store_t *st);
+
+int store_submit(store_t *st, const store_msg_t *msg, const store_doc_t *docs,
+    size_t ndocs, const store_rcpt_t *rcpts, size_t nrcpts, int *queued,
+    char *err, size_t errlen);
+int store_sender_count(store_t *st, const char *sender, long since,
+    long *count, char *err, size_t errlen);
+
+int store_claim(store_t *st, const char *owner, long now, long lease_until,
+    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen);
+int store_lease_renew(store_t *st, const char *owner, long lease_until,
+    char *err, size_t errlen);
+int store_job_state(store_t *st, long job, const char *owner, const char *state,
+    char *err, size_t errlen);
+int store_job_progress(store_t *st, long job, const char *owner,
+    int pages_confirmed, char *err, size_t errlen);
+int store_attempt_begin(store_t *st, long job, const store_attempt_t *a,
+    char *err, size_t errlen);
+int store_attempt_end(store_t *st, long job, const char *owner,
+    const store_attempt_t *a, const store_job_update_t *u, char *err, size_t errlen);
+int store_next_due(store_t *st, long now, long *when, char *err, size_t errlen);
+int store_get_docs(store_t *st, long message, store_doc_data_t **docs, size_t *n,
+    char *err, size_t errlen);
+void store_docs_free(store_doc_data_t *docs, size_t n);
+int store_get_render(store_t *st, long message, unsigned char **data, size_t *len,
+    unsigned *pages, char *err, size_t errlen);
+int store_put_render(store_t *st, long message, const void *data, size_t len,
+    unsigned pages, const char *resolution, char *err, size_t errlen);
+int store_dest_get(store_t *st, const char *number, int *ecm, char *modems,
+    size_t mlen, char *err, size_t errlen);
+int store_dest_set(store_t *st, const char *number, int ecm, const char *modems,
+    long now, char *err, size_t errlen);
+
+int store_notice_due(store_t *st, long now, int gathered, long *messages,
+    size_t max, size_t *n, char *err, size_t errlen);
+int store_notice_load(store_t *st, long message, long now, int gathered,
+    store_message_t *m, store_notice_job_t **jobs, size_t *n, char *err, size_t errlen);
+void store_message_free(store_message_t *m);
+int store_notice_sent(store_t *st, long message, const long *jobs, size_t n,
+    const char *kind, const char *action, const char *message_id, long now,
+    char *err, size_t errlen);
+int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
+    char *err, size_t errlen);
+
+/* Backends. */
+store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+#endif

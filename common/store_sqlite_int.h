@@ -1,0 +1,45 @@
+/*
+ * store_sqlite_int.h - internal to the SQLite backend (store_sqlite*.c):
+ * the handle, small helpers, and the dialer/notice operations defined in
+ * store_sqlite_jobs.c. Nothing outside the backend includes this.
+ */
+#ifndef FAXGATE_STORE_SQLITE_INT_H
+#define FAXGATE_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef struct sqlite_store {
+	store_t base;
+	sqlite3 *db;
+	char *path;
+} sqlite_store_t;
+
+int sqs_err(sqlite_store_t *s, const char *what, char *err, size_t errlen);
+int sqs_exec(sqlite_store_t *s, const char *sql, char *err, size_t errlen);
+void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
+void sqs_copy(char *dst, size_t len, sqlite3_stmt *st, int col);
+char *sqs_dup(sqlite3_stmt *st, int col);
+
+int sqs_claim(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
+int sqs_lease_renew(store_t *, const char *, long, char *, size_t);
+int sqs_job_state(store_t *, long, const char *, const char *, char *, size_t);
+int sqs_job_progress(store_t *, long, const char *, int, char *, size_t);
+int sqs_attempt_begin(store_t *, long, const store_attempt_t *, char *, size_t);
+int sqs_attempt_end(store_t *, long, const char *, const store_attempt_t *,
+    const store_job_update_t *, char *, size_t);
+int sqs_next_due(store_t *, long, long *, char *, size_t);
+int sqs_get_docs(store_t *, long, store_doc_data_t **, size_t *, char *, size_t);
+int sqs_get_render(store_t *, long, unsigned char **, size_t *, unsigned *, char *, size_t);
+int sqs_put_render(store_t *, long, const void *, size_t, unsigned, const char *, char *, size_t);
+int sqs_dest_get(store_t *, const char *, int *, char *, size_t, char *, size_t);
+int sqs_dest_set(store_t *, const char *, int, const char *, long, char *, size_t);
+int sqs_notice_due(store_t *, long, int, long *, size_t, size_t *, char *, size_t);
+int sqs_notice_load(store_t *, long, long, int, store_message_t *, store_notice_job_t **,
+    size_t *, char *, size_t);
+int sqs_notice_sent(store_t *, long, const long *, size_t, const char *, const char *,
+    const char *, long, char *, size_t);
+int sqs_notice_retry(store_t *, const long *, size_t, long, char *, size_t);
+
+#endif

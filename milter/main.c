@@ -1,0 +1,107 @@
+/*
+ * faxgate-milter - the intake: a milter that turns mail to fax addresses
+ * into durable fax jobs.
+ *
+ * usage: faxgate-milter [-f] [-t] [-c FILE]
+ *   -c FILE  configuration (default /etc/faxgate/faxgate.conf)
+ *   -f       stay in the foreground and log to stderr
+ *   -t       check the configuration and the store, then exit
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "filter.h"
+#include "intake.h"
+#include "log.h"
+#include "store.h"
+
+#define DEFAULT_CONFIG "/etc/faxgate/faxgate.conf"
+
+/* drop_privileges - become the configured user when started as root */
+static int drop_privileges(const config_t *cf)
+{
+	struct passwd *pw;
+
+	if (getuid() != 0 || !cf->milter_user || !*cf->milter_user)
+		return 0;
+	if ((pw = getpwnam(cf->milter_user)) == NULL) {
+		fprintf(stderr, "faxgate-milter: %s: [milter] user '%s' does not exist\n",
+		    cf->path, cf->milter_user);
+		return -1;
+	}
+	if (setgid(pw->pw_gid) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		fprintf(stderr, "faxgate-milter: cannot become user %s: %s\n",
+		    cf->milter_user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	int foreground = 0, test = 0, opt;
+	char err[1024];
+	config_t *cf;
+	store_t *st;
+
+	while ((opt = getopt(argc, argv, "c:ft")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 't': test = 1; break;
+		default:
+			fprintf(stderr, "usage: faxgate-milter [-f] [-t] [-c FILE]\n");
+			return 64;
+		}
+	}
+	if ((cf = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "faxgate-milter: %s\n", err);
+		return 78;	/* EX_CONFIG */
+	}
+	log_open("faxgate-milter", foreground || test);
+	log_set_level(cf->log_level);
+	if (drop_privileges(cf) < 0)
+		return 77;
+	/* Open the store once at start-up: creates it, applies migrations,
+	 * and proves it is writable before any mail is accepted. */
+	if ((st = store_open(cf->store, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "faxgate-milter: %s\n", err);
+		return 75;
+	}
+	store_close(st);
+	if (test) {
+		printf("faxgate-milter: %s: configuration and store OK\n", path);
+		return 0;
+	}
+	intake_init();
+	filter_init(cf);
+	if (smfi_setconn(cf->milter_socket) == MI_FAILURE ||
+	    smfi_register(*filter_desc()) == MI_FAILURE) {
+		fprintf(stderr, "faxgate-milter: cannot set up milter socket %s\n", cf->milter_socket);
+		return 71;
+	}
+	umask(007);
+	if (smfi_opensocket(1) == MI_FAILURE) {
+		fprintf(stderr, "faxgate-milter: cannot listen on %s (in use, or no permission)\n",
+		    cf->milter_socket);
+		return 71;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "faxgate-milter: daemon: %s\n", strerror(errno));
+		return 71;
+	}
+	log_msg(LOG_INFO, "start: socket=%s, store=%s, domains=%zu", cf->milter_socket, cf->store, cf->ndomains);
+	int rc = smfi_main();
+	log_msg(LOG_INFO, "stop: status=%d", rc);
+	config_free(cf);
+	return rc == MI_SUCCESS ? 0 : 1;
+}
