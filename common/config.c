@@ -67,6 +67,37 @@ static const struct key keys[] = {
 	{ "policy", "authenticated", K_BOOL, CF(allow_authenticated) },
 	{ "policy", "sender_domains", K_LIST, PS(sender_domains) },
 	{ "policy", "rate_per_hour", K_UINT, CF(rate_per_hour) },
+	{ "dialer", "channels", K_UINT, CF(channels) },
+	{ "dialer", "driver", K_STR, CF(driver) },
+	{ "dialer", "lease", K_UINT, CF(lease) },
+	{ "dialer", "poll", K_UINT, CF(poll) },
+	{ "dialer", "ident", K_STR, CF(ident) },
+	{ "dialer", "page_header", K_STR, CF(page_header) },
+	{ "dialer", "ecm", K_BOOL, CF(ecm) },
+	{ "dialer", "fine", K_BOOL, CF(fine) },
+	{ "dialer", "cover", K_BOOL, CF(cover) },
+	{ "dialer", "spool", K_STR, CF(spool) },
+	{ "dialer", "render_time_limit", K_UINT, CF(render_time_limit) },
+	{ "dialer", "render_mem_limit", K_SIZE, CF(render_mem_limit) },
+	{ "dialer", "call_limit", K_UINT, CF(call_limit) },
+	{ "retry", "max_attempts", K_UINT, CF(max_attempts) },
+	{ "retry", "busy", K_UINT, CF(retry_busy) },
+	{ "retry", "no_answer", K_UINT, CF(retry_no_answer) },
+	{ "retry", "congestion", K_UINT, CF(retry_congestion) },
+	{ "retry", "dropped", K_UINT, CF(retry_dropped) },
+	{ "retry", "error", K_UINT, CF(retry_error) },
+	{ "notices", "sendmail", K_STR, CF(sendmail) },
+	{ "notices", "sendmail_config", K_STR, CF(sendmail_config) },
+	{ "notices", "from", K_STR, CF(notice_from) },
+	{ "notices", "gathered", K_BOOL, CF(gathered) },
+	{ "notices", "delayed", K_BOOL, CF(delayed) },
+	{ "notices", "retry", K_UINT, CF(notice_retry) },
+	{ "notices", "alert_after", K_UINT, CF(notice_alert) },
+	{ "sim", "mode", K_STR, CF(sim_mode) },
+	{ "sim", "paced", K_BOOL, CF(sim_paced) },
+	{ "sim", "outdir", K_STR, CF(sim_outdir) },
+	{ "sim", "behaviour", K_LIST, CF(sim_behaviour) },
+	{ "sim", "ring_timeout", K_UINT, CF(sim_ring_timeout) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -262,6 +293,37 @@ config_t *config_defaults(void)
 	cf->tiff_max_height = 10000;
 	cf->allow_authenticated = 1;
 	cf->rate_per_hour = 100;
+	cf->channels = 4;
+	cf->driver = strdup("sim");
+	cf->lease = 300;
+	cf->poll = 5;
+	cf->ident = strdup("");
+	cf->page_header = strdup("faxgate");
+	cf->ecm = 1;
+	cf->fine = 1;
+	cf->cover = 0;
+	cf->spool = strdup("/var/spool/faxgate");
+	cf->render_time_limit = 120;
+	cf->render_mem_limit = 1u << 30;
+	cf->call_limit = 1800;
+	cf->max_attempts = 6;
+	cf->retry_busy = 300;
+	cf->retry_no_answer = 600;
+	cf->retry_congestion = 300;
+	cf->retry_dropped = 120;
+	cf->retry_error = 600;
+	cf->sendmail = strdup("/usr/sbin/sendmail");
+	cf->sendmail_config = strdup("");
+	cf->notice_from = NULL;
+	cf->gathered = 1;
+	cf->delayed = 0;
+	cf->notice_retry = 300;
+	cf->notice_alert = 5;
+	cf->sim_mode = strdup("t38");
+	cf->sim_paced = 0;
+	cf->sim_outdir = strdup("/var/spool/faxgate/sim");
+	cf->sim_behaviour = NULL;
+	cf->sim_ring_timeout = 30;
 	cidr_list_parse("127.0.0.0/8, ::1/128", &cf->networks, err, sizeof(err));
 	cf->sender_domains = calloc(1, sizeof(char *));
 	return cf;
@@ -321,6 +383,25 @@ static int finish(struct parse *p)
 		return perr(p, "log_level '%s' is not one of error, warning, notice, info, debug", cf->log_level), -1;
 	if (!cf->hostname)
 		cf->hostname = default_hostname();
+	if (!cf->notice_from) {
+		size_t n = strlen(cf->hostname) + 16;
+		if ((cf->notice_from = malloc(n)) != NULL)
+			snprintf(cf->notice_from, n, "MAILER-DAEMON@%s", cf->hostname);
+	}
+	if (strcmp(cf->driver, "sim") != 0)
+		return perr(p, "[dialer] driver '%s' is not known (sim)", cf->driver), -1;
+	if (cf->channels == 0 || cf->channels > 1000)
+		return perr(p, "[dialer] channels must be between 1 and 1000"), -1;
+	if (cf->lease < 10)
+		return perr(p, "[dialer] lease must be at least 10 seconds"), -1;
+	if (cf->poll == 0)
+		return perr(p, "[dialer] poll must be at least 1 second"), -1;
+	if (strlen(cf->ident) > 20)
+		return perr(p, "[dialer] ident '%s' is longer than 20 characters", cf->ident), -1;
+	if (cf->max_attempts == 0)
+		return perr(p, "[retry] max_attempts must be at least 1"), -1;
+	if (strcmp(cf->sim_mode, "audio") != 0 && strcmp(cf->sim_mode, "t38") != 0)
+		return perr(p, "[sim] mode '%s' must be audio or t38", cf->sim_mode), -1;
 	if (strncmp(cf->store, "sqlite:", 7) != 0 && strchr(cf->store, ':') != NULL)
 		return perr(p, "store '%s': only sqlite:PATH (or a plain path) is supported", cf->store), -1;
 	if (strncmp(cf->milter_socket, "unix:", 5) != 0 && strncmp(cf->milter_socket, "local:", 6) != 0 &&
@@ -426,6 +507,9 @@ void config_free(config_t *cf)
 		return;
 	free(cf->path); free(cf->hostname); free(cf->log_level); free(cf->store);
 	free(cf->dialer_socket); free(cf->milter_socket); free(cf->milter_user);
+	free(cf->driver); free(cf->ident); free(cf->page_header); free(cf->spool);
+	free(cf->sendmail); free(cf->sendmail_config); free(cf->notice_from);
+	free(cf->sim_mode); free(cf->sim_outdir); free(cf->sim_behaviour);
 	for (size_t i = 0; i < cf->ndomains; i++) {
 		free(cf->domains[i].name);
 		dialplan_free(cf->domains[i].dialplan);

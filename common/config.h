@@ -55,6 +55,37 @@ typedef struct config {
 	int allow_authenticated;	/* SASL users allowed from anywhere */
 	char **sender_domains;	/* NULL-terminated; empty = any */
 	unsigned rate_per_hour;	/* fax recipients per sender; 0 = no limit */
+	/* [dialer] */
+	unsigned channels;	/* concurrent calls per dialer process */
+	char *driver;		/* "sim" */
+	unsigned lease;		/* seconds a claimed job stays ours without renewal */
+	unsigned poll;		/* seconds between store polls when no wake-up comes */
+	char *ident;		/* station identifier (TSI), 20 characters at most */
+	char *page_header;	/* page header text */
+	int ecm;		/* offer ECM (unless a destination showed it fails) */
+	int fine;		/* render at 204x196 (else 204x98) */
+	int cover;		/* add a cover page */
+	char *spool;		/* local cache of rendered faxes */
+	unsigned render_time_limit;	/* seconds per document */
+	size_t render_mem_limit;
+	unsigned call_limit;	/* hard limit of one call, seconds */
+	/* [retry] */
+	unsigned max_attempts;
+	unsigned retry_busy, retry_no_answer, retry_congestion, retry_dropped, retry_error;
+	/* [notices] */
+	char *sendmail;		/* the MTA's sendmail(8) */
+	char *sendmail_config;	/* passed as -C (private MTA instances); empty: none */
+	char *notice_from;	/* From: of notices; default MAILER-DAEMON@hostname */
+	int gathered;		/* one notice per message (else per recipient) */
+	int delayed;		/* "delayed" notices when NOTIFY is absent */
+	unsigned notice_retry;	/* seconds between injection attempts */
+	unsigned notice_alert;	/* failed injections before the administrator is alerted */
+	/* [sim] */
+	char *sim_mode;		/* "audio" or "t38" */
+	int sim_paced;
+	char *sim_outdir;
+	char *sim_behaviour;	/* NUMBER=BEHAVIOUR list */
+	unsigned sim_ring_timeout;
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

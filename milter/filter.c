@@ -214,16 +214,26 @@ static void rcpt_params(char **argv, struct frcpt *r)
 static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	char local[512], domain[512], why[512], quoted[600];
+	/* Sized for the longest line an MTA passes (Postfix: 2048), so an
+	 * over-long fax address is refused here, not waved through. */
+	char local[2100], domain[2100], why[512], quoted[600];
 	struct frcpt r;
 	const fax_domain_t *fd;
+	size_t dl;
 	int rc;
 
 	if (!c)
 		return SMFIS_TEMPFAIL;
-	/* Not ours, or not an address at all: the MTA decides. */
-	if (faxaddr_split(argv[0], local, sizeof(local), domain, sizeof(domain), why, sizeof(why)) < 0 ||
-	    (fd = config_fax_domain(cf, domain)) == NULL) {
+	/* Not ours, or not an address at all: the MTA decides. A trailing
+	 * dot still names our domain (MTAs route it there); the parser
+	 * then refuses the address. */
+	if (faxaddr_split(argv[0], local, sizeof(local), domain, sizeof(domain), why, sizeof(why)) < 0) {
+		c->nother++;
+		return SMFIS_CONTINUE;
+	}
+	if ((dl = strlen(domain)) > 1 && domain[dl - 1] == '.')
+		domain[dl - 1] = '\0';
+	if ((fd = config_fax_domain(cf, domain)) == NULL) {
 		c->nother++;
 		return SMFIS_CONTINUE;
 	}
@@ -268,7 +278,9 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 		}
 	}
 	if (dialplan_rewrite(fd->dialplan, r.fa.number, r.dial, sizeof(r.dial)) < 0) {
-		reply(ctx, "550", "5.7.1", "Destination %s cannot be dialled", r.fa.number);
+		log_msg(LOG_ERR, "%s: reject=rcpt, rcpt=\"%s\", reply=550, reason=\"dial string from [dialplan] rewrite longer than %zu\"",
+		    qid(ctx), quoted, sizeof(r.dial) - 1);
+		reply(ctx, "550", "5.7.1", "Destination %s not allowed by the dial plan (its rewritten dial string is too long)", r.fa.number);
 		return SMFIS_REJECT;
 	}
 	struct frcpt *nr = realloc(c->rcpts, (c->nrcpts + 1) * sizeof(*nr));
