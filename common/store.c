@@ -1,7 +1,9 @@
 /* store.c - backend selection and dispatch; see store.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 
@@ -151,4 +153,98 @@ int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
     char *err, size_t errlen)
 {
 	return st->ops->notice_retry(st, jobs, n, next_at, err, errlen);
+}
+
+/* Operators (faxgatectl). */
+
+/* store_open_existing - store_open that never creates a store; the store or NULL */
+store_t *store_open_existing(const char *spec, char *err, size_t errlen)
+{
+	const char *path = NULL;
+	struct stat sb;
+
+	if (strncmp(spec, "sqlite:", 7) == 0)
+		path = spec + 7;
+	else if (strchr(spec, ':') == NULL || spec[0] == '/')
+		path = spec;
+	/* SQLite would quietly create an empty store at a mistyped path. */
+	if (path && stat(path, &sb) < 0) {
+		snprintf(err, errlen, "store %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return store_open(spec, err, errlen);
+}
+
+int store_job_list(store_t *st, const store_job_filter_t *f, store_job_info_t **jobs,
+    size_t *n, char *err, size_t errlen)
+{
+	return st->ops->job_list(st, f, jobs, n, err, errlen);
+}
+
+int store_job_detail(store_t *st, long job, store_job_detail_t *d, char *err, size_t errlen)
+{
+	return st->ops->job_detail(st, job, d, err, errlen);
+}
+
+/* store_job_detail_free - free what store_job_detail filled in */
+void store_job_detail_free(store_job_detail_t *d)
+{
+	store_message_free(&d->msg);
+	free(d->docs);
+	free(d->attempts);
+	free(d->notices);
+	memset(d, 0, sizeof(*d));
+}
+
+int store_stats(store_t *st, long now, store_stats_t *s, char *err, size_t errlen)
+{
+	return st->ops->stats(st, now, s, err, errlen);
+}
+
+int store_job_change(store_t *st, long job, store_change_t change, long now,
+    char *from, size_t fromlen, char *err, size_t errlen)
+{
+	return st->ops->job_change(st, job, (int)change, now, from, fromlen, err, errlen);
+}
+
+/* The one definition of what each operator change applies to and does. */
+static const char *const change_retry[] = { "failed", "retry_wait", "held", "cancelled", NULL };
+static const char *const change_cancel[] = { "queued", "retry_wait", "held", NULL };
+static const char *const change_hold[] = { "queued", "retry_wait", NULL };
+static const char *const change_release[] = { "held", NULL };
+
+/* store_change_states - the states a change applies to, NULL-terminated */
+const char *const *store_change_states(store_change_t change)
+{
+	switch (change) {
+	case STORE_RETRY: return change_retry;
+	case STORE_CANCEL: return change_cancel;
+	case STORE_HOLD: return change_hold;
+	case STORE_RELEASE: return change_release;
+	}
+	return NULL;
+}
+
+/* store_change_target - the state a change moves a job to */
+const char *store_change_target(store_change_t change)
+{
+	switch (change) {
+	case STORE_RETRY: return "queued";
+	case STORE_CANCEL: return "cancelled";
+	case STORE_HOLD: return "held";
+	case STORE_RELEASE: return "queued";
+	}
+	return NULL;
+}
+
+/* store_change_name - the operator's word for a change ("retry", ...) */
+const char *store_change_name(store_change_t change)
+{
+	switch (change) {
+	case STORE_RETRY: return "retry";
+	case STORE_CANCEL: return "cancel";
+	case STORE_HOLD: return "hold";
+	case STORE_RELEASE: return "release";
+	}
+	return NULL;
 }

@@ -163,11 +163,17 @@ typedef struct store_message {
 typedef struct store_notice_job {
 	store_job_t job;
 	char notice_due[12];
+	int notice_tries;	/* failed injections so far */
 	long last_attempt_at;
 	char last_error[160];
 } store_notice_job_t;
 
 typedef struct store store_t;
+/* Operators' types (faxgatectl), defined with their calls further down. */
+struct store_job_filter;
+struct store_job_info;
+struct store_job_detail;
+struct store_stats;
 
 /* What a backend implements; the store_* calls dispatch here. */
 typedef struct store_ops {
@@ -194,6 +200,12 @@ typedef struct store_ops {
 	    const char *, long, char *, size_t);
 	int (*notice_retry)(store_t *, const long *, size_t, long, char *, size_t);
 	void (*close)(store_t *);
+	/* Operators (faxgatectl). */
+	int (*job_list)(store_t *, const struct store_job_filter *, struct store_job_info **,
+	    size_t *, char *, size_t);
+	int (*job_detail)(store_t *, long, struct store_job_detail *, char *, size_t);
+	int (*stats)(store_t *, long, struct store_stats *, char *, size_t);
+	int (*job_change)(store_t *, long, int, long, char *, size_t, char *, size_t);
 } store_ops_t;
 
 struct store {
@@ -244,6 +256,109 @@ int store_notice_sent(store_t *st, long message, const long *jobs, size_t n,
     char *err, size_t errlen);
 int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
     char *err, size_t errlen);
+
+/* Operators (faxgatectl).
+ *
+ * store_open_existing is store_open for tools: it never creates a store,
+ * so a mistyped path is an error instead of a new, empty store.
+ *
+ * store_job_list returns the jobs matching f, newest first (free() the
+ * array). store_job_detail returns 1 and everything about one job (free
+ * with store_job_detail_free), 0 if there is no such job.
+ * store_stats counts jobs by state (only states that have jobs), and
+ * attempts, pages and notices over the day before now and overall.
+ *
+ * store_job_change applies an operator's change in one transaction that
+ * checks the state and writes it, so it cannot race a dialer: it returns
+ * 1 and the state before in from, or 0 and the current state in from
+ * ("" if there is no such job) when the job is not in one of the states
+ * store_change_states lists. RETRY and RELEASE make the job due at now
+ * and drop a pending "failed" notice (the job is no longer failed);
+ * CANCEL also takes a rendering or sending job whose lease ran out
+ * before now (its dialer died: the open attempt is closed as claim
+ * would) and drops a pending "delayed" notice, as any final state does.
+ */
+typedef struct store_job_filter {
+	const char *const *states;	/* NULL-terminated; NULL: any */
+	const char *sender;		/* exact, case-insensitive; NULL: any */
+	const char *number;		/* +E.164; NULL: any */
+	long since, until;		/* created_at >= since, < until; 0: open */
+	size_t limit;			/* 0: no limit */
+} store_job_filter_t;
+
+/* A job as an operator sees it. Times are unix times, 0 if never. */
+typedef struct store_job_info {
+	store_job_t job;
+	char sender[320];
+	long updated_at, last_attempt_at, lease_until, notice_next_at, notice_sent_at;
+	char lease_owner[64], notice_due[12];
+	int notice_tries, delay_notified;
+} store_job_info_t;
+
+typedef struct store_doc_info {
+	int seq;
+	char kind[8], content_type[128], filename[256];
+	unsigned pages;		/* 0 if unknown */
+	long size;		/* bytes, decoded */
+} store_doc_info_t;
+
+/* One call as logged (RFC 4161 2.6); bit_rate and ecm are -1 if unknown. */
+typedef struct store_attempt_info {
+	int attempt, first_page, pages_sent, bit_rate, ecm;
+	long started_at, ended_at, bytes, notice_at;	/* ended_at 0: in progress */
+	char channel[64], call_id[256], resolution[16], outcome[8], status[8];
+	char error_code[64], error_text[256];
+} store_attempt_info_t;
+
+/* A notice handed to the MTA for a message. */
+typedef struct store_notice_info {
+	char kind[8], action[16], jobs[256], message_id[256];
+	long sent_at;
+} store_notice_info_t;
+
+/* Everything about one job; msg.raw is not loaded, msg.rawlen is its size. */
+typedef struct store_job_detail {
+	store_job_info_t info;
+	store_message_t msg;
+	char client_addr[64], auth_user[256];
+	store_doc_info_t *docs;
+	size_t ndocs;
+	store_attempt_info_t *attempts;
+	size_t nattempts;
+	store_notice_info_t *notices;
+	size_t nnotices;
+} store_job_detail_t;
+
+typedef struct store_period {
+	long attempts_ok, attempts_retry, attempts_final, attempts_open;
+	long pages_sent, notices;
+} store_period_t;
+
+typedef struct store_stats {
+	struct store_state_count {
+		char state[16];
+		long jobs;
+	} states[16];
+	size_t nstates;
+	store_period_t day, all;	/* started (sent) in the 24 h before now; ever */
+	long oldest_queued, oldest_queued_at;	/* job id and created_at; 0: none */
+} store_stats_t;
+
+typedef enum store_change {
+	STORE_RETRY, STORE_CANCEL, STORE_HOLD, STORE_RELEASE
+} store_change_t;
+
+store_t *store_open_existing(const char *spec, char *err, size_t errlen);
+int store_job_list(store_t *st, const store_job_filter_t *f, store_job_info_t **jobs,
+    size_t *n, char *err, size_t errlen);
+int store_job_detail(store_t *st, long job, store_job_detail_t *d, char *err, size_t errlen);
+void store_job_detail_free(store_job_detail_t *d);
+int store_stats(store_t *st, long now, store_stats_t *s, char *err, size_t errlen);
+int store_job_change(store_t *st, long job, store_change_t change, long now,
+    char *from, size_t fromlen, char *err, size_t errlen);
+const char *const *store_change_states(store_change_t change);
+const char *store_change_target(store_change_t change);
+const char *store_change_name(store_change_t change);
 
 /* Backends. */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);

@@ -289,6 +289,10 @@ static const store_ops_t sqlite_ops = {
 	.notice_sent = sqs_notice_sent,
 	.notice_retry = sqs_notice_retry,
 	.close = sq_close,
+	.job_list = sqs_ctl_list,
+	.job_detail = sqs_ctl_detail,
+	.stats = sqs_ctl_stats,
+	.job_change = sqs_ctl_change,
 };
 
 /* store_sqlite_open - open PATH, migrate, returns the store or NULL */

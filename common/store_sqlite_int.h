@@ -42,4 +42,11 @@ int sqs_notice_sent(store_t *, long, const long *, size_t, const char *, const c
     const char *, long, char *, size_t);
 int sqs_notice_retry(store_t *, const long *, size_t, long, char *, size_t);
 
+/* store_sqlite_ctl.c: the operators' calls (faxgatectl). */
+int sqs_ctl_list(store_t *, const store_job_filter_t *, store_job_info_t **, size_t *,
+    char *, size_t);
+int sqs_ctl_detail(store_t *, long, store_job_detail_t *, char *, size_t);
+int sqs_ctl_stats(store_t *, long, store_stats_t *, char *, size_t);
+int sqs_ctl_change(store_t *, long, int, long, char *, size_t, char *, size_t);
+
 #endif

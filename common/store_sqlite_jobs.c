@@ -512,7 +512,7 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 		snprintf(err, errlen, "store %s: message %ld not found", s->path, message);
 		return -1;
 	}
-	if (prepare(s, "SELECT " JOB_COLS ", j.notice_due,"
+	if (prepare(s, "SELECT " JOB_COLS ", j.notice_due, j.notice_tries,"
 	    " (SELECT max(a.ended_at) FROM attempts a WHERE a.job = j.id),"
 	    " (SELECT a.error_text FROM attempts a WHERE a.job = j.id ORDER BY a.attempt DESC LIMIT 1)"
 	    " FROM jobs j WHERE j.message = ?1 AND j.notice_due IS NOT NULL AND j.notice_next_at <= ?2"
@@ -531,8 +531,9 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 		nj = t;
 		read_job(st, &nj[got].job);
 		sqs_copy(nj[got].notice_due, sizeof(nj[got].notice_due), st, JOB_NCOLS);
-		nj[got].last_attempt_at = (long)sqlite3_column_int64(st, JOB_NCOLS + 1);
-		sqs_copy(nj[got].last_error, sizeof(nj[got].last_error), st, JOB_NCOLS + 2);
+		nj[got].notice_tries = sqlite3_column_int(st, JOB_NCOLS + 1);
+		nj[got].last_attempt_at = (long)sqlite3_column_int64(st, JOB_NCOLS + 2);
+		sqs_copy(nj[got].last_error, sizeof(nj[got].last_error), st, JOB_NCOLS + 3);
 		got++;
 	}
 	sqlite3_finalize(st);

@@ -13,6 +13,16 @@
 #   fixtures                    make $W/fx/{one.pdf,two.pdf,one.tif,text.txt,
 #                               page.png}
 #   port_open PORT              0 when something listens on 127.0.0.1:PORT
+#   dialer_start CONF           start faxgate-dialer in the foreground (log:
+#                               $W/dialer.log), wait until it runs; DIALER_PID
+#   dialer_stop                 SIGTERM it and wait for it to exit
+#   dialer_kill9                SIGKILL it
+#   job_of NUMBER               the id of the newest job for a number
+#   job_field JOB COLUMN        one column of a job
+#   wait_state JOB STATE SECS   wait until the job reaches STATE
+#   page_same A PA B PB         0 when page PA of TIFF A has the same pixels
+#                               as page PB of TIFF B (tiffsplit + tiffcmp)
+#   tiff_pages FILE             number of pages of a TIFF
 
 fg_workdir() {
 	W=$(mktemp -d /tmp/faxgate-t.XXXXXX)
@@ -37,6 +47,21 @@ fg_conf() {
 		[dialplan.rewrite]="+1=1 +=011"
 		[policy.networks]="127.0.0.0/8"
 		[policy.rate_per_hour]="0"
+		[dialer.spool]="$W/spool"
+		[dialer.poll]="1"
+		[dialer.lease]="10"
+		[dialer.channels]="4"
+		[dialer.ident]="+1 202 555 0000"
+		[dialer.page_header]=""
+		[retry.busy]="1"
+		[retry.no_answer]="1"
+		[retry.congestion]="1"
+		[retry.dropped]="1"
+		[retry.error]="1"
+		[retry.max_attempts]="4"
+		[notices.retry]="1"
+		[sim.outdir]="$W/sim"
+		[sim.mode]="t38"
 	)
 	local a
 	for a in "$@"; do kv[${a%%=*}]=${a#*=}; done
@@ -78,4 +103,43 @@ fixtures() {
 	gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=png16m -r10 -o "$W/fx/page.png" \
 	    -c "showpage" >/dev/null
 	printf 'Hello,\n\nthis is a text fax.\n' >"$W/fx/text.txt"
+}
+
+dialer_start() {
+	local conf=$1 n
+	mkdir -p "$W/sim" "$W/spool"
+	n=$(grep -c 'start: store' "$W/dialer.log" 2>/dev/null)
+	"$FAXGATE_BUILD/faxgate-dialer" -f -c "$conf" >>"$W/dialer.log" 2>&1 &
+	DIALER_PID=$!
+	on_exit "kill -9 $DIALER_PID"
+	wait_until 10 eval '[ "$(grep -c "start: store" "$W/dialer.log")" -gt "${n:-0}" ]' ||
+	    { cat "$W/dialer.log" >&2; bail "faxgate-dialer did not start"; }
+}
+
+dialer_stop() {
+	kill -TERM "$DIALER_PID" 2>/dev/null
+	wait_until 20 eval '! kill -0 $DIALER_PID 2>/dev/null'
+	wait "$DIALER_PID" 2>/dev/null
+	true
+}
+
+dialer_kill9() { kill -9 "$DIALER_PID" 2>/dev/null; wait "$DIALER_PID" 2>/dev/null; true; }
+
+job_of() { sql "SELECT max(id) FROM jobs WHERE number = '$1'"; }
+job_field() { sql "SELECT $2 FROM jobs WHERE id = $1"; }
+wait_state() { wait_until "$3" eval "[ \"\$(job_field $1 state)\" = \"$2\" ]"; }
+
+tiff_pages() { tiffinfo "$1" 2>/dev/null | grep -c '^TIFF Directory'; }
+
+page_same() {
+	local d
+	d=$(mktemp -d "$W/cmp.XXXXXX")
+	tiffsplit "$1" "$d/a_" >/dev/null 2>&1 && tiffsplit "$3" "$d/b_" >/dev/null 2>&1 || return 2
+	local pa pb
+	pa=$(ls "$d"/a_* | sed -n "${2}p")
+	pb=$(ls "$d"/b_* | sed -n "${4}p")
+	[ -n "$pa" ] && [ -n "$pb" ] && tiffcmp -t "$pa" "$pb" >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$d"
+	return $rc
 }

@@ -1,0 +1,171 @@
+/*
+ * faxgate-dialer - faxes the jobs in the store and reports back.
+ *
+ * usage: faxgate-dialer [-f] [-c FILE]
+ *        faxgate-dialer -R MESSAGE [-c FILE]    (internal: render a message)
+ *   -c FILE  configuration (default /etc/faxgate/faxgate.conf)
+ *   -f       stay in the foreground and log to stderr
+ *
+ * One libuv loop drives every channel. The milter wakes it with a datagram
+ * on [general] dialer_socket; a timer polls the store as a fallback and
+ * wakes it when the next retry is due. SIGTERM (or SIGINT) hangs up the
+ * calls in progress and hands their jobs back; SIGHUP reloads the
+ * configuration.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "config.h"
+#include "log.h"
+#include "renderjob.h"
+#include "runner.h"
+
+#define DEFAULT_CONFIG "/etc/faxgate/faxgate.conf"
+
+static uv_loop_t *loop;
+static runner_t *runner;
+static config_t *cf;
+static const char *config_path = DEFAULT_CONFIG;
+static uv_signal_t sig_term, sig_int, sig_hup;
+static uv_poll_t wake_poll;
+static int wake_fd = -1;
+
+/* wake_open - bind the unix datagram socket the milter writes to */
+static int wake_open(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!*path)
+		return -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_msg(LOG_ERR, "dialer_socket %s: path too long", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		log_msg(LOG_WARNING, "dialer_socket %s: %s; polling only", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* The milter runs as another user. */
+	chmod(path, 0666);
+	return fd;
+}
+
+static void on_wake(uv_poll_t *h, int status, int events)
+{
+	char buf[64];
+
+	/* Drain: many wake-ups, one look at the store. */
+	while (recv(wake_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	runner_kick(runner);
+}
+
+static void on_stopped(void *arg)
+{
+	uv_signal_stop(&sig_term);
+	uv_signal_stop(&sig_int);
+	uv_signal_stop(&sig_hup);
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&sig_hup, NULL);
+	if (wake_fd >= 0) {
+		uv_poll_stop(&wake_poll);
+		uv_close((uv_handle_t *)&wake_poll, NULL);
+	}
+}
+
+static void on_term(uv_signal_t *h, int sig)
+{
+	log_msg(LOG_INFO, "stop: signal=%d, calls=handed_back", sig);
+	runner_stop(runner, on_stopped, NULL);
+}
+
+static void on_hup(uv_signal_t *h, int sig)
+{
+	char err[1024];
+	config_t *n = config_load(config_path, err, sizeof(err));
+
+	if (!n) {
+		log_msg(LOG_ERR, "reload: status=failed, reason=\"%s\", keeping the old configuration", err);
+		return;
+	}
+	/* XXX the old configuration is kept: calls in progress still use it. */
+	runner_reload(runner, n);
+	log_set_level(n->log_level);
+	cf = n;
+	log_msg(LOG_INFO, "reload: status=ok, config=%s", config_path);
+}
+
+int main(int argc, char **argv)
+{
+	int foreground = 0, opt;
+	long render_msg = 0;
+	char err[1024], self[4096];
+	size_t selflen = sizeof(self);
+
+	while ((opt = getopt(argc, argv, "c:fR:")) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'R': render_msg = strtol(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "usage: faxgate-dialer [-f] [-c FILE]\n");
+			return 64;
+		}
+	}
+	if ((cf = config_load(config_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "faxgate-dialer: %s\n", err);
+		return 78;
+	}
+	if (render_msg > 0)
+		return renderjob_run(cf, render_msg);
+	log_open("faxgate-dialer", foreground);
+	log_set_level(cf->log_level);
+	if (mkdir(cf->spool, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "faxgate-dialer: spool %s: %s\n", cf->spool, strerror(errno));
+		return 73;
+	}
+	if (uv_exepath(self, &selflen) != 0) {
+		fprintf(stderr, "faxgate-dialer: cannot find my own executable\n");
+		return 71;
+	}
+	loop = uv_default_loop();
+	if ((runner = runner_new(loop, cf, self, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "faxgate-dialer: %s\n", err);
+		return 75;
+	}
+	uv_signal_init(loop, &sig_term);
+	uv_signal_init(loop, &sig_int);
+	uv_signal_init(loop, &sig_hup);
+	uv_signal_start(&sig_term, on_term, SIGTERM);
+	uv_signal_start(&sig_int, on_term, SIGINT);
+	uv_signal_start(&sig_hup, on_hup, SIGHUP);
+	if ((wake_fd = wake_open(cf->dialer_socket)) >= 0) {
+		uv_poll_init(loop, &wake_poll, wake_fd);
+		uv_poll_start(&wake_poll, UV_READABLE, on_wake);
+	}
+	log_msg(LOG_INFO, "start: store=%s, channels=%u, driver=%s, wake=%s", cf->store, cf->channels,
+	    cf->driver, wake_fd >= 0 ? cf->dialer_socket : "poll-only");
+	uv_run(loop, UV_RUN_DEFAULT);
+	if (wake_fd >= 0) {
+		close(wake_fd);
+		unlink(cf->dialer_socket);
+	}
+	uv_loop_close(loop);
+	log_msg(LOG_INFO, "stop: status=done");
+	return 0;
+}

@@ -1,0 +1,385 @@
+/*
+ * notices.c - DSN injection through sendmail(8); see notices.h.
+ *
+ * The child is started with uv_spawn and fed through a pipe with
+ * uv_write, so a slow or hung MTA never blocks the dialer's loop; a timer
+ * kills an injection that takes longer than INJECT_TIMEOUT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "notice.h"
+#include "notices.h"
+
+#define INJECT_TIMEOUT_MS 60000
+#define BATCH 64
+
+struct notices {
+	uv_loop_t *loop;
+	store_t *st;
+	const config_t *cf;
+	/* the injection in flight */
+	int busy;
+	int tries;		/* failed injections of this notice before */
+	uv_process_t proc;
+	uv_pipe_t in;
+	uv_write_t wr;
+	uv_timer_t timer;
+	uv_buf_t buf;
+	char *text;
+	long message;
+	long *jobs;
+	size_t njobs;
+	char action[12];
+	char msgid[300];
+	int exit_seen, pipe_closed, timer_closed;
+	int64_t exit_status;
+	int closing;
+};
+
+static void next(notices_t *n);
+
+/* group_action - the one action a group of notice jobs reports, or "mixed" */
+static const char *group_action(const store_notice_job_t *j, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(j[i].notice_due, j[0].notice_due) != 0)
+			return "mixed";
+	return n ? j[0].notice_due : "";
+}
+
+/* until_of - the latest time the job may still be retried (Will-Retry-Until) */
+static long until_of(const notices_t *n, const store_notice_job_t *j)
+{
+	long first = j->job.first_attempt_at ? j->job.first_attempt_at : j->job.created_at;
+	long worst = (long)n->cf->retry_no_answer;
+	if ((long)n->cf->retry_busy > worst)
+		worst = (long)n->cf->retry_busy;
+	return first + worst * (long)n->cf->max_attempts;
+}
+
+/* build - the DSN text for the jobs in j (all of one message) */
+static int build(notices_t *n, const store_message_t *m, const store_notice_job_t *j,
+    size_t nj, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	notice_rcpt_t *r = calloc(nj, sizeof(*r));
+	int rc;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nj; i++) {
+		const store_job_t *job = &j[i].job;
+		r[i].recipient = job->recipient;
+		r[i].orcpt = job->orcpt[0] ? job->orcpt : NULL;
+		r[i].notify = job->notify[0] ? job->notify : NULL;
+		r[i].action = j[i].notice_due;
+		r[i].status = job->status[0] ? job->status :
+		    strcmp(j[i].notice_due, "delivered") == 0 ? "2.0.0" : "4.0.0";
+		r[i].diagnostic = job->diagnostic[0] ? job->diagnostic : NULL;
+		r[i].number = job->dial;
+		/* Without a call (a document that cannot be rendered) the
+		 * Diagnostic-Code holds the reason. */
+		r[i].cause = j[i].last_error[0] ? j[i].last_error :
+		    job->diagnostic[0] ? job->diagnostic : NULL;
+		r[i].start_time = job->first_attempt_at;
+		r[i].last_attempt_time = j[i].last_attempt_at;
+		r[i].will_retry_until = strcmp(j[i].notice_due, "delayed") == 0 ? until_of(n, &j[i]) : 0;
+		r[i].pages_total = job->pages_total;
+		r[i].pages_sent = job->pages_confirmed;
+		r[i].attempts = job->attempts;
+	}
+	notice_msg_t nm = {
+		.reporting_mta = n->cf->hostname,
+		.from_addr = n->cf->notice_from,
+		.return_path = m->sender,
+		.envid = m->envid,
+		.ret = m->ret,
+		.arrival_date = m->received_at,
+		.orig_message_id = m->message_id,
+		.orig_subject = m->subject,
+		.orig = m->raw,
+		.origlen = m->rawlen,
+	};
+	rc = notice_build_dsn(&nm, r, nj, out, outlen, err, errlen);
+	free(r);
+	return rc;
+}
+
+/* finish - the injection is over: record it, then take the next one */
+static void finish(notices_t *n)
+{
+	char err[512];
+	long now = (long)time(NULL);
+
+	if (!n->exit_seen || !n->pipe_closed || !n->timer_closed)
+		return;
+	if (n->exit_status == 0) {
+		if (store_notice_sent(n->st, n->message, n->jobs, n->njobs, "dsn", n->action,
+		    n->msgid, now, err, sizeof(err)) < 0)
+			log_msg(LOG_ERR, "notice: message=%ld, status=store_error, reason=\"%s\"", n->message, err);
+		else
+			log_msg(LOG_INFO, "notice: message=%ld, kind=dsn, action=%s, recipients=%zu, status=sent",
+			    n->message, n->action, n->njobs);
+	} else {
+		/* notice_tries counts failures; the store has the old count. */
+		if (store_notice_retry(n->st, n->jobs, n->njobs, now + (long)n->cf->notice_retry,
+		    err, sizeof(err)) < 0)
+			log_msg(LOG_ERR, "notice: message=%ld, status=store_error, reason=\"%s\"", n->message, err);
+		log_msg(LOG_WARNING, "notice: message=%ld, action=%s, status=deferred, sendmail_exit=%lld, retry_in=%us",
+		    n->message, n->action, (long long)n->exit_status, n->cf->notice_retry);
+		/* RFC 4161 2.5: re-queue, then tell the administrator. */
+		if ((unsigned)n->tries + 1 >= n->cf->notice_alert)
+			log_msg(LOG_ALERT, "notice: message=%ld, status=alert, failures=%d, reason=\"delivery report cannot be handed to %s; check the MTA\"",
+			    n->message, n->tries + 1, n->cf->sendmail);
+	}
+	free(n->text);
+	free(n->jobs);
+	n->text = NULL;
+	n->jobs = NULL;
+	n->busy = 0;
+	if (n->closing)
+		free(n);
+	else
+		next(n);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	notices_t *n = h->data;
+	n->timer_closed = 1;
+	finish(n);
+}
+
+static void on_pipe_closed(uv_handle_t *h)
+{
+	notices_t *n = h->data;
+	n->pipe_closed = 1;
+	finish(n);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	notices_t *n = p->data;
+	n->exit_status = sig ? 128 + sig : status;
+	n->exit_seen = 1;
+	uv_close((uv_handle_t *)p, NULL);
+	uv_timer_stop(&n->timer);
+	uv_close((uv_handle_t *)&n->timer, on_timer_closed);
+	if (!uv_is_closing((uv_handle_t *)&n->in))
+		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	notices_t *n = w->data;
+	/* EOF on the child's stdin ends the message for sendmail -t. */
+	if (!uv_is_closing((uv_handle_t *)&n->in))
+		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	notices_t *n = t->data;
+	log_msg(LOG_WARNING, "notice: message=%ld, status=timeout, reason=\"sendmail did not finish in %d s\"",
+	    n->message, INJECT_TIMEOUT_MS / 1000);
+	uv_process_kill(&n->proc, SIGKILL);
+}
+
+/* inject - start sendmail with text on its stdin; 0, or -1 if it cannot start */
+static int inject(notices_t *n)
+{
+	char *args[8];
+	int a = 0, rc;
+	uv_stdio_container_t io[3];
+	uv_process_options_t o;
+
+	args[a++] = n->cf->sendmail;
+	if (n->cf->sendmail_config[0]) {
+		args[a++] = "-C";
+		args[a++] = n->cf->sendmail_config;
+	}
+	args[a++] = "-f";
+	args[a++] = "";
+	args[a++] = "-t";
+	args[a++] = "-oi";
+	args[a] = NULL;
+	memset(&o, 0, sizeof(o));
+	uv_pipe_init(n->loop, &n->in, 0);
+	n->in.data = n;
+	io[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+	io[0].data.stream = (uv_stream_t *)&n->in;
+	io[1].flags = UV_IGNORE;
+	io[2].flags = UV_INHERIT_FD;
+	io[2].data.fd = 2;
+	o.file = n->cf->sendmail;
+	o.args = args;
+	o.stdio = io;
+	o.stdio_count = 3;
+	o.exit_cb = on_exit_cb;
+	n->proc.data = n;
+	n->exit_seen = n->pipe_closed = n->timer_closed = 0;
+	if ((rc = uv_spawn(n->loop, &n->proc, &o)) != 0) {
+		log_msg(LOG_ERR, "notice: message=%ld, status=deferred, reason=\"cannot run %s: %s\"",
+		    n->message, n->cf->sendmail, uv_strerror(rc));
+		n->exit_status = 127;
+		n->exit_seen = 1;
+		n->timer_closed = 1;
+		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
+		return 0;
+	}
+	uv_timer_init(n->loop, &n->timer);
+	n->timer.data = n;
+	uv_timer_start(&n->timer, on_timeout, INJECT_TIMEOUT_MS, 0);
+	n->buf = uv_buf_init(n->text, (unsigned)strlen(n->text));
+	n->wr.data = n;
+	if (uv_write(&n->wr, (uv_stream_t *)&n->in, &n->buf, 1, on_written) != 0)
+		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
+	return 0;
+}
+
+/* msgid_of - the Message-ID header of a built notice, for the record */
+static void msgid_of(const char *text, char *out, size_t len)
+{
+	const char *p = strcasestr(text, "\nMessage-ID:");
+	out[0] = '\0';
+	if (p) {
+		p += 12;
+		while (*p == ' ')
+			p++;
+		size_t k = strcspn(p, "\r\n");
+		snprintf(out, len, "%.*s", (int)(k < len ? k : len - 1), p);
+	}
+}
+
+/* take - pick the notice to send for message m; 1 started, 0 nothing, -1 error */
+static int take(notices_t *n, long message)
+{
+	store_message_t m;
+	store_notice_job_t *j = NULL;
+	size_t nj = 0, pick = 0;
+	char err[512];
+	size_t len;
+	long now = (long)time(NULL);
+
+	if (store_notice_load(n->st, message, now, n->cf->gathered, &m, &j, &nj, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: message=%ld, status=store_error, reason=\"%s\"", message, err);
+		return -1;
+	}
+	if (nj == 0) {
+		store_message_free(&m);
+		free(j);
+		return 0;
+	}
+	/* Group: in gathered mode every final report of the message at once;
+	 * "delayed" reports, and everything in per-recipient mode, one by one. */
+	if (n->cf->gathered && strcmp(j[0].notice_due, "delayed") != 0) {
+		store_notice_job_t *k = j;
+		for (size_t i = 0; i < nj; i++)
+			if (strcmp(j[i].notice_due, "delayed") != 0)
+				k[pick++] = j[i];
+	} else
+		pick = 1;
+	n->message = message;
+	n->njobs = pick;
+	n->tries = 0;
+	for (size_t i = 0; i < pick; i++)
+		if (j[i].notice_tries > n->tries)
+			n->tries = j[i].notice_tries;
+	n->jobs = calloc(pick, sizeof(long));
+	for (size_t i = 0; n->jobs && i < pick; i++)
+		n->jobs[i] = j[i].job.id;
+	snprintf(n->action, sizeof(n->action), "%s", group_action(j, pick));
+	if (!n->jobs) {
+		store_message_free(&m);
+		free(j);
+		return -1;
+	}
+	if (!m.sender || !*m.sender) {
+		/* Never report to the null reverse-path; clear what was owed. */
+		store_notice_sent(n->st, message, n->jobs, n->njobs, "dsn", "none-null-sender", NULL, now, err, sizeof(err));
+		log_msg(LOG_INFO, "notice: message=%ld, status=skipped, reason=\"null sender\"", message);
+		free(n->jobs);
+		n->jobs = NULL;
+		store_message_free(&m);
+		free(j);
+		return 0;
+	}
+	if (build(n, &m, j, pick, &n->text, &len, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: message=%ld, status=build_error, reason=\"%s\"", message, err);
+		store_notice_retry(n->st, n->jobs, n->njobs, now + (long)n->cf->notice_retry, err, sizeof(err));
+		free(n->jobs);
+		n->jobs = NULL;
+		store_message_free(&m);
+		free(j);
+		return -1;
+	}
+	msgid_of(n->text, n->msgid, sizeof(n->msgid));
+	store_message_free(&m);
+	free(j);
+	n->busy = 1;
+	inject(n);
+	return 1;
+}
+
+/* next - start the next injection, if anything is due */
+static void next(notices_t *n)
+{
+	long msgs[BATCH];
+	size_t k = 0;
+	char err[512];
+
+	if (store_notice_due(n->st, (long)time(NULL), n->cf->gathered, msgs, BATCH, &k, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: status=store_error, reason=\"%s\"", err);
+		return;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (take(n, msgs[i]) == 1)
+			return;
+}
+
+/* notices_new - a notice sender on loop */
+notices_t *notices_new(uv_loop_t *loop, store_t *st, const config_t *cf)
+{
+	notices_t *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->loop = loop;
+	n->st = st;
+	n->cf = cf;
+	notice_init();
+	return n;
+}
+
+/* notices_kick - send what is due (now, or when the injection in flight ends) */
+void notices_kick(notices_t *n)
+{
+	/* A busy sender looks at the store again when its injection ends. */
+	if (!n->busy)
+		next(n);
+}
+
+/* notices_set_config - use a reloaded configuration from now on */
+void notices_set_config(notices_t *n, const config_t *cf)
+{
+	n->cf = cf;
+}
+
+/* notices_busy - is an injection in flight? */
+int notices_busy(const notices_t *n)
+{
+	return n->busy;
+}
+
+/* notices_close - stop taking new work; an injection in flight finishes */
+void notices_close(notices_t *n)
+{
+	n->closing = 1;
+	if (!n->busy)
+		free(n);
+}

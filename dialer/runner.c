@@ -1,0 +1,586 @@
+/*
+ * runner.c - claim jobs, render, call, record; see runner.h.
+ *
+ * Everything here runs on the dialer's one libuv loop. Blocking work is
+ * elsewhere: rendering in a child process (faxgate-dialer -R), the fax
+ * itself inside the channel driver, notices in sendmail children. The
+ * store calls are short SQLite transactions.
+ * XXX they are synchronous on the loop; with a slow disk they should move
+ * to the thread pool (uv_queue_work), which the store API allows since a
+ * store_t is used by one thread at a time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "chan_sim.h"
+#include "log.h"
+#include "notice.h"
+#include "notices.h"
+#include "renderjob.h"
+#include "runner.h"
+#include "store.h"
+#include "t30.h"
+
+#define CLAIM_BATCH 64
+
+typedef struct slot {
+	struct runner *r;
+	int idx;
+	chan_t *chan;
+	int busy;		/* holds a job */
+	int in_call;		/* the channel is calling */
+	int rendering;		/* a render child runs */
+	store_job_t job;
+	int attempt, first_page;
+	long started;
+	char channel[32];
+	char tiff[4200];
+	/* the render child */
+	uv_process_t proc;
+	uv_pipe_t errp;
+	char errbuf[600];
+	size_t errlen;
+	int64_t exit_status;
+	int closes;		/* handles of the child still open */
+} slot_t;
+
+struct runner {
+	uv_loop_t *loop;
+	const config_t *cf;
+	store_t *st;
+	char owner[160];
+	char self[4096];
+	slot_t *slots;
+	size_t nslots;
+	chan_sim_config_t sim;	/* shared by the sim channels: call counters */
+	notices_t *notices;
+	uv_timer_t kick_timer, due_timer, lease_timer;
+	int stopping;
+	void (*stop_done)(void *);
+	void *stop_arg;
+	int closing_handles;
+};
+
+static void job_call(slot_t *s);
+static void do_kick(uv_timer_t *t);
+
+/* modems_of - the SpanDSP modem set for the fastest family a destination takes */
+static int modems_of(const char *name)
+{
+	if (strcmp(name, "v27ter") == 0)
+		return T30_EP_V27TER;
+	if (strcmp(name, "v29") == 0)
+		return T30_EP_V29 | T30_EP_V27TER;
+	return T30_EP_V17 | T30_EP_V29 | T30_EP_V27TER;
+}
+
+/* now_s - the time in seconds */
+static long now_s(void)
+{
+	return (long)time(NULL);
+}
+
+/* contains_word - does a comma list (NOTIFY) contain word? */
+static int contains_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (strncasecmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* retry_interval - seconds to wait after a recoverable outcome */
+static unsigned retry_interval(const config_t *cf, const fax_result_t *res)
+{
+	if (strcmp(res->error_code, "Q850:17") == 0)
+		return cf->retry_busy;
+	if (strcmp(res->error_code, "Q850:18") == 0 || strcmp(res->error_code, "Q850:19") == 0)
+		return cf->retry_no_answer;
+	if (strcmp(res->error_code, "Q850:34") == 0)
+		return cf->retry_congestion;
+	if (strncmp(res->error_code, "T30_", 4) == 0)
+		return cf->retry_dropped;
+	return cf->retry_error;
+}
+
+/* notice_for - which notice the sender asked for, given the job's new state */
+static const char *notice_for(const runner_t *r, const store_job_t *j, const char *action)
+{
+	const char *notify = j->notify[0] ? j->notify : NULL;
+
+	if (strcmp(action, "delayed") == 0) {
+		/* "delayed" is optional (RFC 3461 5.2.5): sent when asked for,
+		 * or when NOTIFY is absent and [notices] delayed is on. */
+		if (notify)
+			return contains_word(notify, "DELAY") ? "delayed" : NULL;
+		return r->cf->delayed ? "delayed" : NULL;
+	}
+	return notice_wanted(notify, action) ? action : NULL;
+}
+
+/* slot_free - the slot's job is over; look for more work */
+static void slot_free(slot_t *s)
+{
+	s->busy = s->in_call = s->rendering = 0;
+	runner_kick(s->r);
+	notices_kick(s->r->notices);
+	if (s->r->stopping && s->r->stop_done)
+		runner_stop(s->r, s->r->stop_done, s->r->stop_arg);
+}
+
+/* job_end - record the outcome of a call (res) or of a render failure */
+static void job_end(slot_t *s, const fax_result_t *res, int was_call)
+{
+	runner_t *r = s->r;
+	store_job_t *j = &s->job;
+	long now = now_s();
+	char err[512];
+	int pages = s->first_page - 1 + (res->pages_sent > 0 ? res->pages_sent : 0);
+	const char *outcome = res->cls == FAX_OK ? "ok" : res->cls == FAX_RETRY ? "retry" : "final";
+	store_job_update_t u = { .pages_confirmed = pages, .pages_total = j->pages_total,
+		.status = res->status, .diagnostic = res->diag };
+	store_attempt_t a = { .attempt = s->attempt, .ended_at = now, .call_id = res->call_id,
+		.pages_sent = res->pages_sent, .bytes = res->bytes, .resolution = res->resolution,
+		.bit_rate = res->bit_rate, .ecm = res->ecm, .outcome = outcome,
+		.status = res->status, .error_code = res->error_code, .error_text = res->error_text };
+
+	if (res->cls == FAX_OK) {
+		u.state = "done";
+		if (j->pages_total > 0)
+			u.pages_confirmed = j->pages_total;
+		u.notice_due = notice_for(r, j, "delivered");
+	} else if (res->cls == FAX_RETRY && r->stopping) {
+		/* Handed back at shutdown: not the destination's fault. */
+		u.state = "retry_wait";
+		u.next_attempt_at = now;
+	} else if (res->cls == FAX_RETRY && s->attempt < (int)r->cf->max_attempts) {
+		u.state = "retry_wait";
+		u.next_attempt_at = now + (long)retry_interval(r->cf, res);
+		if (s->attempt == 1)
+			u.notice_due = notice_for(r, j, "delayed");
+	} else {
+		u.state = "failed";
+		u.notice_due = notice_for(r, j, "failed");
+	}
+	if (was_call && res->fallback_hint) {
+		/* Remember what this destination needs: ECM off first, then
+		 * slower modems, so later attempts (and later jobs) start there. */
+		int ecm = 1;
+		char modems[16] = "v17";
+		if (store_dest_get(r->st, j->number, &ecm, modems, sizeof(modems), err, sizeof(err)) <= 0)
+			ecm = r->cf->ecm, strcpy(modems, "v17");
+		if (ecm)
+			ecm = 0;
+		else if (strcmp(modems, "v17") == 0)
+			strcpy(modems, "v29");
+		else
+			strcpy(modems, "v27ter");
+		if (store_dest_set(r->st, j->number, ecm, modems, now, err, sizeof(err)) < 0)
+			log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", j->id, err);
+	}
+	if (store_attempt_end(r->st, j->id, r->owner, was_call ? &a : NULL, &u, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", j->id, err);
+	char qe[400];
+	log_quote(qe, sizeof(qe), res->error_text);
+	log_msg(LOG_INFO, "job=%ld: attempt=%d, number=%s, dial=%s, channel=%s, pages=%d/%d, outcome=%s,"
+	    " state=%s, status=%s, error=%s, text=\"%s\"%s", j->id, s->attempt, j->number, j->dial,
+	    s->channel, u.pages_confirmed, j->pages_total, outcome, u.state, res->status,
+	    res->error_code, qe, u.notice_due ? ", notice=due" : "");
+	slot_free(s);
+}
+
+/* fail_local - end a job without a call (render failure, local trouble) */
+static void fail_local(slot_t *s, int permanent, const char *reason)
+{
+	fax_result_t res;
+
+	memset(&res, 0, sizeof(res));
+	/* No call was made, so no attempt row will carry the reason: the
+	 * Diagnostic-Code does, and the DSN shows it. */
+	if (permanent) {
+		res.cls = FAX_FINAL;
+		strcpy(res.status, "5.6.1");
+		strcpy(res.error_code, "RENDER");
+	} else {
+		res.cls = FAX_RETRY;
+		strcpy(res.status, "4.3.0");
+		strcpy(res.error_code, "LOCAL");
+	}
+	snprintf(res.diag, sizeof(res.diag), "X-Faxgate; %.80s", reason);
+	snprintf(res.error_text, sizeof(res.error_text), "%.150s", reason);
+	s->attempt = s->job.attempts;	/* no call: the attempt count stands */
+	if (!permanent && s->attempt < 1)
+		s->attempt = 1;
+	job_end(s, &res, 0);
+}
+
+static void on_page(void *arg, int pages)
+{
+	slot_t *s = arg;
+	char err[512];
+
+	if (store_job_progress(s->r->st, s->job.id, s->r->owner, s->first_page - 1 + pages,
+	    err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", s->job.id, err);
+}
+
+static void on_done(void *arg, const fax_result_t *res)
+{
+	slot_t *s = arg;
+
+	s->in_call = 0;
+	job_end(s, res, 1);
+}
+
+/* job_call - place the call for the slot's job */
+static void job_call(slot_t *s)
+{
+	runner_t *r = s->r;
+	store_job_t *j = &s->job;
+	char err[512], modems[16] = "v17";
+	int ecm = r->cf->ecm;
+	long now = now_s();
+
+	if (r->stopping) {
+		fax_result_t res = { .cls = FAX_RETRY };
+		strcpy(res.status, "4.3.0");
+		strcpy(res.error_code, "STOPPING");
+		strcpy(res.error_text, "the dialer is stopping");
+		s->attempt = j->attempts;
+		job_end(s, &res, 0);
+		return;
+	}
+	s->first_page = j->pages_confirmed + 1;
+	if (j->pages_total > 0 && s->first_page > j->pages_total) {
+		/* Every page was confirmed before a dialer died: it is done. */
+		fax_result_t res = { .cls = FAX_OK, .pages_sent = 0 };
+		strcpy(res.status, "2.0.0");
+		snprintf(res.diag, sizeof(res.diag), "X-T30; OK, %d pages", j->pages_total);
+		strcpy(res.error_code, "OK");
+		s->attempt = j->attempts;
+		job_end(s, &res, 0);
+		return;
+	}
+	if (store_dest_get(r->st, j->number, &ecm, modems, sizeof(modems), err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "job=%ld: reason=\"%s\"", j->id, err);
+	if (!r->cf->ecm)
+		ecm = 0;
+	s->attempt = j->attempts + 1;
+	s->started = now;
+	store_attempt_t a = { .attempt = s->attempt, .started_at = now, .channel = s->channel,
+		.first_page = s->first_page };
+	if (store_attempt_begin(r->st, j->id, &a, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", j->id, err);
+		fail_local(s, 0, "the job store could not record the attempt");
+		return;
+	}
+	chan_call_params_t p = {
+		.dial = j->dial, .number = j->number, .tiff = s->tiff, .first_page = s->first_page,
+		.ecm = ecm, .modems = modems_of(modems), .fine = r->cf->fine,
+		.ident = r->cf->ident, .header = r->cf->page_header, .job_id = j->id,
+		.attempt = s->attempt,
+	};
+	s->in_call = 1;
+	log_msg(LOG_INFO, "job=%ld: dial=%s, number=%s, attempt=%d, first_page=%d, ecm=%d, modems=%s, channel=%s",
+	    j->id, j->dial, j->number, s->attempt, s->first_page, ecm, modems, s->channel);
+	if (chan_call(s->chan, &p, on_page, on_done, s, err, sizeof(err)) < 0) {
+		s->in_call = 0;
+		log_msg(LOG_ERR, "job=%ld: status=channel_error, reason=\"%s\"", j->id, err);
+		fax_result_t res = { .cls = FAX_RETRY };
+		strcpy(res.status, "4.3.0");
+		strcpy(res.error_code, "CHANNEL");
+		snprintf(res.error_text, sizeof(res.error_text), "%.150s", err);
+		job_end(s, &res, 1);
+	}
+}
+
+static void on_render_closed(uv_handle_t *h)
+{
+	slot_t *s = h->data;
+	runner_t *r = s->r;
+	char err[512];
+
+	if (--s->closes > 0)
+		return;
+	s->rendering = 0;
+	s->errbuf[s->errlen] = '\0';
+	s->errbuf[strcspn(s->errbuf, "\n")] = '\0';
+	if (s->exit_status == RENDERJOB_OK) {
+		if (store_job_state(r->st, s->job.id, r->owner, "sending", err, sizeof(err)) < 0) {
+			log_msg(LOG_ERR, "job=%ld: status=lease_lost, reason=\"%s\"", s->job.id, err);
+			s->busy = 0;
+			runner_kick(r);
+			return;
+		}
+		job_call(s);
+	} else if (s->exit_status == RENDERJOB_BAD) {
+		log_msg(LOG_INFO, "job=%ld: render=failed, reason=\"%s\"", s->job.id, s->errbuf);
+		fail_local(s, 1, s->errbuf[0] ? s->errbuf : "the document cannot be rendered");
+	} else {
+		log_msg(LOG_WARNING, "job=%ld: render=deferred, exit=%lld, reason=\"%s\"", s->job.id,
+		    (long long)s->exit_status, s->errbuf);
+		fail_local(s, 0, s->errbuf[0] ? s->errbuf : "rendering failed, will retry");
+	}
+}
+
+static void on_render_exit(uv_process_t *p, int64_t status, int sig)
+{
+	slot_t *s = p->data;
+	s->exit_status = sig ? 128 + sig : status;
+	uv_close((uv_handle_t *)p, on_render_closed);
+}
+
+static void on_err_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	slot_t *s = h->data;
+	size_t room = sizeof(s->errbuf) - 1 - s->errlen;
+	*buf = uv_buf_init(s->errbuf + s->errlen, (unsigned)room);
+}
+
+static void on_err_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	slot_t *s = st->data;
+	if (n > 0)
+		s->errlen += (size_t)n;
+	if (n < 0 || s->errlen >= sizeof(s->errbuf) - 1)
+		uv_close((uv_handle_t *)st, on_render_closed);
+}
+
+/* job_render - make sure the message's fax is rendered, then call */
+static void job_render(slot_t *s)
+{
+	runner_t *r = s->r;
+	char msg[32];
+	char *args[6];
+	uv_stdio_container_t io[3];
+	uv_process_options_t o;
+	int rc;
+
+	renderjob_path(r->cf, s->job.message, s->tiff, sizeof(s->tiff));
+	snprintf(msg, sizeof(msg), "%ld", s->job.message);
+	args[0] = r->self;
+	args[1] = "-R";
+	args[2] = msg;
+	args[3] = "-c";
+	args[4] = r->cf->path;
+	args[5] = NULL;
+	memset(&o, 0, sizeof(o));
+	uv_pipe_init(r->loop, &s->errp, 0);
+	s->errp.data = s;
+	s->proc.data = s;
+	s->errlen = 0;
+	io[0].flags = UV_IGNORE;
+	io[1].flags = UV_IGNORE;
+	io[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	io[2].data.stream = (uv_stream_t *)&s->errp;
+	o.file = r->self;
+	o.args = args;
+	o.stdio = io;
+	o.stdio_count = 3;
+	o.exit_cb = on_render_exit;
+	s->rendering = 1;
+	s->closes = 2;
+	if ((rc = uv_spawn(r->loop, &s->proc, &o)) != 0) {
+		s->rendering = 0;
+		s->closes = 0;
+		uv_close((uv_handle_t *)&s->errp, NULL);
+		log_msg(LOG_ERR, "job=%ld: render=deferred, reason=\"cannot run %s: %s\"", s->job.id,
+		    r->self, uv_strerror(rc));
+		fail_local(s, 0, "the renderer could not be started");
+		return;
+	}
+	uv_read_start((uv_stream_t *)&s->errp, on_err_alloc, on_err_read);
+}
+
+/* job_start - a claimed job enters a slot */
+static void job_start(slot_t *s, const store_job_t *j)
+{
+	s->busy = 1;
+	s->job = *j;
+	log_msg(LOG_INFO, "job=%ld: claimed, message=%ld, number=%s, attempts=%d, pages_confirmed=%d",
+	    j->id, j->message, j->number, j->attempts, j->pages_confirmed);
+	/* Always go through the render child: it reuses the store's render
+	 * (or the local copy) and keeps every file access off the loop. */
+	job_render(s);
+}
+
+/* arm_due_timer - wake up when the next job is due, or after poll seconds */
+static void arm_due_timer(runner_t *r)
+{
+	long when = 0, now = now_s();
+	uint64_t ms = (uint64_t)r->cf->poll * 1000;
+	char err[512];
+
+	if (store_next_due(r->st, now, &when, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "status=store_error, reason=\"%s\"", err);
+	else if (when > 0 && (uint64_t)(when - now) * 1000 < ms)
+		ms = (uint64_t)(when - now) * 1000;
+	uv_timer_start(&r->due_timer, do_kick, ms, 0);
+}
+
+/* do_kick - claim work for the free channels */
+static void do_kick(uv_timer_t *t)
+{
+	runner_t *r = t->data;
+	store_job_t jobs[CLAIM_BATCH];
+	size_t nfree = 0, n = 0, k = 0;
+	long now = now_s();
+	char err[512];
+
+	if (r->stopping)
+		return;
+	for (size_t i = 0; i < r->nslots; i++)
+		nfree += !r->slots[i].busy;
+	if (nfree > CLAIM_BATCH)
+		nfree = CLAIM_BATCH;
+	if (nfree && store_claim(r->st, r->owner, now, now + (long)r->cf->lease, nfree, jobs, &n,
+	    err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "status=store_error, reason=\"%s\"", err);
+	for (size_t i = 0; i < r->nslots && k < n; i++)
+		if (!r->slots[i].busy)
+			job_start(&r->slots[i], &jobs[k++]);
+	arm_due_timer(r);
+	notices_kick(r->notices);
+}
+
+/* runner_kick - look for work soon (coalesced: many kicks, one claim) */
+void runner_kick(runner_t *r)
+{
+	if (!r->stopping && !uv_is_active((uv_handle_t *)&r->kick_timer))
+		uv_timer_start(&r->kick_timer, do_kick, 0, 0);
+}
+
+static void on_lease_timer(uv_timer_t *t)
+{
+	runner_t *r = t->data;
+	char err[512];
+
+	if (store_lease_renew(r->st, r->owner, now_s() + (long)r->cf->lease, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "status=store_error, reason=\"lease renewal: %s\"", err);
+}
+
+/* runner_new - see runner.h */
+runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
+    char *err, size_t errlen)
+{
+	runner_t *r = calloc(1, sizeof(*r));
+	char host[128] = "localhost";
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->loop = loop;
+	r->cf = cf;
+	snprintf(r->self, sizeof(r->self), "%s", self);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(r->owner, sizeof(r->owner), "%s:%d:%lx", host, (int)getpid(), (unsigned long)random());
+	if ((r->st = store_open(cf->store, err, errlen)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	chan_sim_config_init(&r->sim);
+	r->sim.mode = strcmp(cf->sim_mode, "audio") == 0 ? CHAN_SIM_AUDIO : CHAN_SIM_T38;
+	r->sim.paced = cf->sim_paced;
+	r->sim.outdir = cf->sim_outdir;
+	r->sim.ring_timeout = (int)cf->sim_ring_timeout;
+	r->sim.call_limit = (int)cf->call_limit;
+	if (cf->sim_behaviour && chan_sim_config_add_list(&r->sim, cf->sim_behaviour, err, errlen) < 0) {
+		char tmp[512];
+		snprintf(tmp, sizeof(tmp), "%s: [sim] behaviour: %s", cf->path, err);
+		snprintf(err, errlen, "%s", tmp);
+		chan_sim_config_free(&r->sim);
+		store_close(r->st);
+		free(r);
+		return NULL;
+	}
+	r->nslots = cf->channels;
+	r->slots = calloc(r->nslots, sizeof(*r->slots));
+	for (size_t i = 0; r->slots && i < r->nslots; i++) {
+		slot_t *s = &r->slots[i];
+		s->r = r;
+		s->idx = (int)i;
+		snprintf(s->channel, sizeof(s->channel), "sim/%zu", i);
+		if ((s->chan = chan_sim_new(loop, &r->sim)) == NULL) {
+			snprintf(err, errlen, "out of memory making channel %zu", i);
+			/* XXX channels made so far are not closed: start-up fails anyway */
+			return NULL;
+		}
+	}
+	r->notices = notices_new(loop, r->st, cf);
+	uv_timer_init(loop, &r->kick_timer);
+	uv_timer_init(loop, &r->due_timer);
+	uv_timer_init(loop, &r->lease_timer);
+	r->kick_timer.data = r->due_timer.data = r->lease_timer.data = r;
+	uv_timer_start(&r->lease_timer, on_lease_timer, (uint64_t)cf->lease * 1000 / 3,
+	    (uint64_t)cf->lease * 1000 / 3);
+	runner_kick(r);
+	return r;
+}
+
+/* runner_reload - new calls use cf */
+void runner_reload(runner_t *r, const config_t *cf)
+{
+	r->cf = cf;
+	notices_set_config(r->notices, cf);
+	/* XXX the sim line keeps its configuration (and call counters);
+	 * channel count and driver changes need a restart. */
+	uv_timer_start(&r->lease_timer, on_lease_timer, (uint64_t)cf->lease * 1000 / 3,
+	    (uint64_t)cf->lease * 1000 / 3);
+	runner_kick(r);
+}
+
+static void on_runner_closed(uv_handle_t *h)
+{
+	runner_t *r = h->data;
+
+	if (--r->closing_handles > 0)
+		return;
+	for (size_t i = 0; i < r->nslots; i++)
+		chan_close(r->slots[i].chan);
+	chan_sim_config_free(&r->sim);
+	store_close(r->st);
+	void (*done)(void *) = r->stop_done;
+	void *arg = r->stop_arg;
+	free(r->slots);
+	free(r);
+	done(arg);
+}
+
+/* runner_stop - see runner.h; called again as calls end, until idle */
+void runner_stop(runner_t *r, void (*done)(void *), void *arg)
+{
+	int active = 0;
+
+	if (!r->stopping) {
+		r->stopping = 1;
+		r->stop_done = done;
+		r->stop_arg = arg;
+		uv_timer_stop(&r->kick_timer);
+		uv_timer_stop(&r->due_timer);
+		for (size_t i = 0; i < r->nslots; i++) {
+			slot_t *s = &r->slots[i];
+			if (s->in_call)
+				chan_hangup(s->chan);
+			else if (s->rendering)
+				uv_process_kill(&s->proc, SIGTERM);
+		}
+	}
+	for (size_t i = 0; i < r->nslots; i++)
+		active += r->slots[i].busy;
+	if (active || r->closing_handles)
+		return;
+	notices_close(r->notices);
+	r->closing_handles = 3;
+	uv_close((uv_handle_t *)&r->kick_timer, on_runner_closed);
+	uv_close((uv_handle_t *)&r->due_timer, on_runner_closed);
+	uv_close((uv_handle_t *)&r->lease_timer, on_runner_closed);
+}
