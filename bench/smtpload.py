@@ -189,7 +189,7 @@ async def send_main(args):
             try:
                 await asyncio.wait_for(one_message(args, st, i, kind, body), args.timeout)
             except (OSError, RuntimeError, ConnectionError, asyncio.TimeoutError) as e:
-                st.failures.append("message %d (%s): %s" % (i, kind, e or type(e).__name__))
+                st.failures.append("message %d (%s): %s" % (i, kind, str(e) or type(e).__name__))
                 st.last_reply = time.monotonic()
 
     cpu0 = os.times()
@@ -618,7 +618,7 @@ def cmd_report(args):
                    u("client"), u("busy")))
 
     details = [
-        "| side | msg/s per round | client \".\" to reply p50 / p99 (ms) | CPU per message (ms): Postfix | milter | load generator | machine CPU busy |",
+        "| side | msg/s per round | client \".\" to reply, p50 / p99 ms | Postfix CPU ms/msg | milter CPU ms/msg | load generator CPU ms/msg | machine CPU busy |",
         "|---|---|---|---|---|---|---|",
         side_line("base", "postfix alone"),
         side_line("milter", "postfix + milter"),

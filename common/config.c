@@ -95,6 +95,7 @@ static const struct key keys[] = {
 	{ "notices", "alert_after", K_UINT, CF(notice_alert) },
 	{ "sim", "mode", K_STR, CF(sim_mode) },
 	{ "sim", "paced", K_BOOL, CF(sim_paced) },
+	{ "sim", "speed", K_UINT, CF(sim_speed) },
 	{ "sim", "outdir", K_STR, CF(sim_outdir) },
 	{ "sim", "behaviour", K_LIST, CF(sim_behaviour) },
 	{ "sim", "ring_timeout", K_UINT, CF(sim_ring_timeout) },
@@ -321,6 +322,7 @@ config_t *config_defaults(void)
 	cf->notice_alert = 5;
 	cf->sim_mode = strdup("t38");
 	cf->sim_paced = 0;
+	cf->sim_speed = 1;
 	cf->sim_outdir = strdup("/var/spool/faxgate/sim");
 	cf->sim_behaviour = NULL;
 	cf->sim_ring_timeout = 30;
@@ -400,6 +402,8 @@ static int finish(struct parse *p)
 		return perr(p, "[dialer] ident '%s' is longer than 20 characters", cf->ident), -1;
 	if (cf->max_attempts == 0)
 		return perr(p, "[retry] max_attempts must be at least 1"), -1;
+	if (cf->sim_speed < 1 || cf->sim_speed > 50)
+		return perr(p, "[sim] speed must be between 1 and 50"), -1;
 	if (strcmp(cf->sim_mode, "audio") != 0 && strcmp(cf->sim_mode, "t38") != 0)
 		return perr(p, "[sim] mode '%s' must be audio or t38", cf->sim_mode), -1;
 	if (strncmp(cf->store, "sqlite:", 7) != 0 && strchr(cf->store, ':') != NULL)
@@ -465,7 +469,27 @@ config_t *config_load(const char *path, char *err, size_t errlen)
 		config_free(p.cf);
 		return NULL;
 	}
-	rc = ini_parse_file(fp, handler, &p);
+	/* libinih (as Debian builds it) cuts lines at INI_MAX_LINE and reads
+	 * the rest as a new line: refuse them here instead, precisely. */
+	{
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		int lineno = 0;
+		while ((len = getline(&line, &cap, fp)) >= 0) {
+			lineno++;
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				len--;
+			if (len > INI_MAX_LINE - 2 && p.err[0] == '\0') {
+				snprintf(p.err, sizeof(p.err), "line is longer than %d characters;"
+				    " continue a list on the next lines, indented", INI_MAX_LINE - 2);
+				p.err_line = lineno;
+			}
+		}
+		free(line);
+		rewind(fp);
+	}
+	rc = p.err[0] ? 0 : ini_parse_file(fp, handler, &p);
 	fclose(fp);
 	if (rc > 0 && p.err[0] == '\0')
 		snprintf(p.err, sizeof(p.err), "syntax error (want key = value or [section])"), p.err_line = rc;

@@ -83,6 +83,7 @@ typedef struct config {
 	/* [sim] */
 	char *sim_mode;		/* "audio" or "t38" */
 	int sim_paced;
+	unsigned sim_speed;	/* paced: line seconds per real second */
 	char *sim_outdir;
 	char *sim_behaviour;	/* NUMBER=BEHAVIOUR list */
 	unsigned sim_ring_timeout;

@@ -138,6 +138,7 @@ void store_message_free(store_message_t *m)
 	free(m->message_id);
 	free(m->subject);
 	free(m->queue_id);
+	free(m->mdn_to);
 	free(m->raw);
 	memset(m, 0, sizeof(*m));
 }
@@ -153,6 +154,18 @@ int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
     char *err, size_t errlen)
 {
 	return st->ops->notice_retry(st, jobs, n, next_at, err, errlen);
+}
+
+int store_mdn_due(store_t *st, long now, long *jobs, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	return st->ops->mdn_due(st, now, jobs, max, n, err, errlen);
+}
+
+int store_mdn_load(store_t *st, long job, store_message_t *m, store_notice_job_t *j,
+    char *err, size_t errlen)
+{
+	return st->ops->mdn_load(st, job, m, j, err, errlen);
 }
 
 /* Operators (faxgatectl). */

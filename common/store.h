@@ -70,6 +70,10 @@
  *	message and the jobs owing the notice (free with store_message_free
  *	and free()). store_notice_sent clears what was owed and logs the
  *	notice; store_notice_retry postpones it after a failed injection.
+ *	A job that fails owes an MDN too (mdn_due) when its message asked
+ *	for one (Disposition-Notification-To); store_mdn_due lists such jobs,
+ *	store_mdn_load reads one with its message, store_notice_sent with
+ *	kind "mdn" clears it and store_notice_retry postpones it.
  * DIAGNOSTICS
  *	-1 with a reason in err. A failed call has written nothing.
  */
@@ -86,6 +90,7 @@ typedef struct store_msg {
 	const char *envid;	/* may be NULL */
 	const char *ret;	/* "FULL", "HDRS" or NULL */
 	const char *client_addr, *auth_user, *subject;	/* may be NULL */
+	const char *mdn_to;	/* Disposition-Notification-To, may be NULL */
 	long received_at;
 	const void *raw;
 	size_t rawlen;
@@ -153,7 +158,7 @@ typedef struct store_doc_data {
 /* A stored message, owned by the caller (store_message_free). */
 typedef struct store_message {
 	long id;
-	char *sender, *envid, *ret, *message_id, *subject, *queue_id;
+	char *sender, *envid, *ret, *message_id, *subject, *queue_id, *mdn_to;
 	long received_at;
 	unsigned char *raw;
 	size_t rawlen;
@@ -199,6 +204,8 @@ typedef struct store_ops {
 	int (*notice_sent)(store_t *, long, const long *, size_t, const char *, const char *,
 	    const char *, long, char *, size_t);
 	int (*notice_retry)(store_t *, const long *, size_t, long, char *, size_t);
+	int (*mdn_due)(store_t *, long, long *, size_t, size_t *, char *, size_t);
+	int (*mdn_load)(store_t *, long, store_message_t *, store_notice_job_t *, char *, size_t);
 	void (*close)(store_t *);
 	/* Operators (faxgatectl). */
 	int (*job_list)(store_t *, const struct store_job_filter *, struct store_job_info **,
@@ -255,6 +262,10 @@ int store_notice_sent(store_t *st, long message, const long *jobs, size_t n,
     const char *kind, const char *action, const char *message_id, long now,
     char *err, size_t errlen);
 int store_notice_retry(store_t *st, const long *jobs, size_t n, long next_at,
+    char *err, size_t errlen);
+int store_mdn_due(store_t *st, long now, long *jobs, size_t max, size_t *n,
+    char *err, size_t errlen);
+int store_mdn_load(store_t *st, long job, store_message_t *m, store_notice_job_t *j,
     char *err, size_t errlen);
 
 /* Operators (faxgatectl).

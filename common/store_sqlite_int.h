@@ -41,6 +41,8 @@ int sqs_notice_load(store_t *, long, long, int, store_message_t *, store_notice_
 int sqs_notice_sent(store_t *, long, const long *, size_t, const char *, const char *,
     const char *, long, char *, size_t);
 int sqs_notice_retry(store_t *, const long *, size_t, long, char *, size_t);
+int sqs_mdn_due(store_t *, long, long *, size_t, size_t *, char *, size_t);
+int sqs_mdn_load(store_t *, long, store_message_t *, store_notice_job_t *, char *, size_t);
 
 /* store_sqlite_ctl.c: the operators' calls (faxgatectl). */
 int sqs_ctl_list(store_t *, const store_job_filter_t *, store_job_info_t **, size_t *,

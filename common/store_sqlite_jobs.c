@@ -273,6 +273,8 @@ int sqs_attempt_end(store_t *base, long job, const char *owner,
 	    "   WHEN ?3 IN ('done', 'failed', 'cancelled') THEN NULL ELSE notice_due END,"
 	    " notice_next_at = CASE WHEN ?9 IS NOT NULL THEN 0 ELSE notice_next_at END,"
 	    " delay_notified = CASE WHEN ?9 = 'delayed' THEN 1 ELSE delay_notified END,"
+	    " mdn_due = CASE WHEN ?3 = 'failed' AND (SELECT m.mdn_to FROM messages m"
+	    "   WHERE m.id = jobs.message) IS NOT NULL THEN 1 ELSE mdn_due END,"
 	    " lease_owner = NULL, lease_until = NULL, updated_at = strftime('%s', 'now')"
 	    " WHERE id = ?1 AND lease_owner = ?2", &st, err, errlen) < 0)
 		return rollback(s);
@@ -475,20 +477,16 @@ int sqs_notice_due(store_t *base, long now, int gathered, long *messages,
 	return 0;
 }
 
-int sqs_notice_load(store_t *base, long message, long now, int gathered,
-    store_message_t *m, store_notice_job_t **jobs, size_t *n, char *err, size_t errlen)
+/* load_message - a stored message with its raw text; 0 or -1 */
+static int load_message(sqlite_store_t *s, long message, store_message_t *m,
+    char *err, size_t errlen)
 {
-	sqlite_store_t *s = (sqlite_store_t *)base;
 	sqlite3_stmt *st;
-	store_notice_job_t *nj = NULL;
-	size_t got = 0;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	*jobs = NULL;
-	*n = 0;
-	if (prepare(s, "SELECT id, sender, envid, ret, message_id, subject, queue_id, received_at, raw"
-	    " FROM messages WHERE id = ?1", &st, err, errlen) < 0)
+	if (prepare(s, "SELECT id, sender, envid, ret, message_id, subject, queue_id, received_at,"
+	    " raw, mdn_to FROM messages WHERE id = ?1", &st, err, errlen) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, message);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -505,6 +503,7 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 			memcpy(m->raw, sqlite3_column_blob(st, 8), m->rawlen);
 			m->raw[m->rawlen] = '\0';
 		}
+		m->mdn_to = sqs_dup(st, 9);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW || !m->raw) {
@@ -512,6 +511,22 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 		snprintf(err, errlen, "store %s: message %ld not found", s->path, message);
 		return -1;
 	}
+	return 0;
+}
+
+int sqs_notice_load(store_t *base, long message, long now, int gathered,
+    store_message_t *m, store_notice_job_t **jobs, size_t *n, char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+	sqlite3_stmt *st;
+	store_notice_job_t *nj = NULL;
+	size_t got = 0;
+	int rc;
+
+	*jobs = NULL;
+	*n = 0;
+	if (load_message(s, message, m, err, errlen) < 0)
+		return -1;
 	if (prepare(s, "SELECT " JOB_COLS ", j.notice_due, j.notice_tries,"
 	    " (SELECT max(a.ended_at) FROM attempts a WHERE a.job = j.id),"
 	    " (SELECT a.error_text FROM attempts a WHERE a.job = j.id ORDER BY a.attempt DESC LIMIT 1)"
@@ -562,7 +577,9 @@ int sqs_notice_sent(store_t *base, long message, const long *jobs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (o < sizeof(list))
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%ld", i ? "," : "", jobs[i]);
-		if (prepare(s, "UPDATE jobs SET notice_due = NULL, notice_tries = 0, notice_sent_at = ?2"
+		if (prepare(s, strcmp(kind, "mdn") == 0 ?
+		    "UPDATE jobs SET mdn_due = 0, notice_tries = 0 WHERE id = ?1" :
+		    "UPDATE jobs SET notice_due = NULL, notice_tries = 0, notice_sent_at = ?2"
 		    " WHERE id = ?1", &st, err, errlen) < 0)
 			return rollback(s);
 		sqlite3_bind_int64(st, 1, jobs[i]);
@@ -609,4 +626,51 @@ int sqs_notice_retry(store_t *base, const long *jobs, size_t n, long next_at,
 			return rollback(s);
 	}
 	return sqs_exec(s, "COMMIT", err, errlen) < 0 ? rollback(s) : 0;
+}
+
+int sqs_mdn_due(store_t *base, long now, long *jobs, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+	sqlite3_stmt *st;
+
+	*n = 0;
+	if (prepare(s, "SELECT id FROM jobs WHERE mdn_due = 1 AND notice_next_at <= ?1"
+	    " ORDER BY id LIMIT ?2", &st, err, errlen) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+		jobs[(*n)++] = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int sqs_mdn_load(store_t *base, long job, store_message_t *m, store_notice_job_t *nj,
+    char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(nj, 0, sizeof(*nj));
+	if (prepare(s, "SELECT " JOB_COLS ", j.notice_tries,"
+	    " (SELECT max(a.ended_at) FROM attempts a WHERE a.job = j.id),"
+	    " (SELECT a.error_text FROM attempts a WHERE a.job = j.id ORDER BY a.attempt DESC LIMIT 1)"
+	    " FROM jobs j WHERE j.id = ?1", &st, err, errlen) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, job);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_job(st, &nj->job);
+		strcpy(nj->notice_due, "failed");
+		nj->notice_tries = sqlite3_column_int(st, JOB_NCOLS);
+		nj->last_attempt_at = (long)sqlite3_column_int64(st, JOB_NCOLS + 1);
+		sqs_copy(nj->last_error, sizeof(nj->last_error), st, JOB_NCOLS + 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "store %s: job %ld not found", s->path, job);
+		return -1;
+	}
+	return load_message(s, nj->job.message, m, err, errlen);
 }

@@ -35,7 +35,9 @@
  *	ticks (1 s of line time) and about 5 ms of CPU per loop iteration,
  *	from a uv_idle handle,
  *	so timers and I/O run in between; T.38 then also uses
- *	T38_TERMINAL_OPTION_NO_PACING.
+ *	T38_TERMINAL_OPTION_NO_PACING. speed (paced only, default 1) runs
+ *	that many ticks per 20 ms of real time: the timing path stays the
+ *	paced one, only faster.
  *
  *	The far end's behaviour is chosen per number (compared without "+";
  *	the number "*" sets the default, otherwise "answer"):
@@ -105,6 +107,7 @@ typedef struct chan_sim_number chan_sim_number_t;
 typedef struct chan_sim_config {
 	enum chan_sim_mode mode;
 	int paced;			/* 1: real time; 0: as fast as possible */
+	int speed;			/* paced: line seconds per real second (1) */
 	const char *outdir;		/* far end's TIFFs go here (caller owns) */
 	int ring_timeout;		/* seconds before no answer, paced */
 	int call_limit;			/* seconds of line time per call */

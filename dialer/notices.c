@@ -33,9 +33,10 @@ struct notices {
 	long message;
 	long *jobs;
 	size_t njobs;
+	char kind[4];		/* "dsn" or "mdn" */
 	char action[12];
 	char msgid[300];
-	int exit_seen, pipe_closed, timer_closed;
+	int exit_seen, proc_closed, pipe_closed, timer_closed;
 	int64_t exit_status;
 	int closing;
 };
@@ -116,15 +117,16 @@ static void finish(notices_t *n)
 	char err[512];
 	long now = (long)time(NULL);
 
-	if (!n->exit_seen || !n->pipe_closed || !n->timer_closed)
+	/* The handles are reused by the next injection: all must be closed. */
+	if (!n->exit_seen || !n->proc_closed || !n->pipe_closed || !n->timer_closed)
 		return;
 	if (n->exit_status == 0) {
-		if (store_notice_sent(n->st, n->message, n->jobs, n->njobs, "dsn", n->action,
+		if (store_notice_sent(n->st, n->message, n->jobs, n->njobs, n->kind, n->action,
 		    n->msgid, now, err, sizeof(err)) < 0)
 			log_msg(LOG_ERR, "notice: message=%ld, status=store_error, reason=\"%s\"", n->message, err);
 		else
-			log_msg(LOG_INFO, "notice: message=%ld, kind=dsn, action=%s, recipients=%zu, status=sent",
-			    n->message, n->action, n->njobs);
+			log_msg(LOG_INFO, "notice: message=%ld, kind=%s, action=%s, recipients=%zu, status=sent",
+			    n->message, n->kind, n->action, n->njobs);
 	} else {
 		/* notice_tries counts failures; the store has the old count. */
 		if (store_notice_retry(n->st, n->jobs, n->njobs, now + (long)n->cf->notice_retry,
@@ -162,12 +164,19 @@ static void on_pipe_closed(uv_handle_t *h)
 	finish(n);
 }
 
+static void on_proc_closed(uv_handle_t *h)
+{
+	notices_t *n = h->data;
+	n->proc_closed = 1;
+	finish(n);
+}
+
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
 	notices_t *n = p->data;
 	n->exit_status = sig ? 128 + sig : status;
 	n->exit_seen = 1;
-	uv_close((uv_handle_t *)p, NULL);
+	uv_close((uv_handle_t *)p, on_proc_closed);
 	uv_timer_stop(&n->timer);
 	uv_close((uv_handle_t *)&n->timer, on_timer_closed);
 	if (!uv_is_closing((uv_handle_t *)&n->in))
@@ -222,13 +231,15 @@ static int inject(notices_t *n)
 	o.stdio_count = 3;
 	o.exit_cb = on_exit_cb;
 	n->proc.data = n;
-	n->exit_seen = n->pipe_closed = n->timer_closed = 0;
+	n->exit_seen = n->proc_closed = n->pipe_closed = n->timer_closed = 0;
 	if ((rc = uv_spawn(n->loop, &n->proc, &o)) != 0) {
 		log_msg(LOG_ERR, "notice: message=%ld, status=deferred, reason=\"cannot run %s: %s\"",
 		    n->message, n->cf->sendmail, uv_strerror(rc));
+		/* A failed uv_spawn still leaves an initialised handle. */
 		n->exit_status = 127;
 		n->exit_seen = 1;
 		n->timer_closed = 1;
+		uv_close((uv_handle_t *)&n->proc, on_proc_closed);
 		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
 		return 0;
 	}
@@ -286,6 +297,7 @@ static int take(notices_t *n, long message)
 		pick = 1;
 	n->message = message;
 	n->njobs = pick;
+	strcpy(n->kind, "dsn");
 	n->tries = 0;
 	for (size_t i = 0; i < pick; i++)
 		if (j[i].notice_tries > n->tries)
@@ -326,19 +338,92 @@ static int take(notices_t *n, long message)
 	return 1;
 }
 
-/* next - start the next injection, if anything is due */
+/*
+ * take_mdn - the MDN a failed job owes (RFC 8098, processed/error); 1
+ * started, 0 nothing to send, -1 error. It goes only to the address that
+ * asked for it, and only when that is the envelope sender (8098 2.1).
+ */
+static int take_mdn(notices_t *n, long job)
+{
+	store_message_t m;
+	store_notice_job_t j;
+	notice_rcpt_t r;
+	char err[512];
+	size_t len;
+	long now = (long)time(NULL);
+
+	if (store_mdn_load(n->st, job, &m, &j, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: job=%ld, kind=mdn, status=store_error, reason=\"%s\"", job, err);
+		return -1;
+	}
+	n->message = m.id;
+	n->njobs = 1;
+	n->tries = j.notice_tries;
+	strcpy(n->kind, "mdn");
+	strcpy(n->action, "failed");
+	if ((n->jobs = calloc(1, sizeof(long))) == NULL) {
+		store_message_free(&m);
+		return -1;
+	}
+	n->jobs[0] = job;
+	if (!m.sender || !*m.sender || !notice_mdn_allowed(m.mdn_to, m.sender)) {
+		store_notice_sent(n->st, m.id, n->jobs, 1, "mdn", "skipped", NULL, now, err, sizeof(err));
+		log_msg(LOG_INFO, "notice: job=%ld, kind=mdn, status=skipped, reason=\"Disposition-Notification-To is not the envelope sender\"", job);
+		free(n->jobs);
+		n->jobs = NULL;
+		store_message_free(&m);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.recipient = j.job.recipient;
+	r.orcpt = j.job.orcpt[0] ? j.job.orcpt : NULL;
+	r.action = "failed";
+	r.status = j.job.status[0] ? j.job.status : "5.0.0";
+	r.diagnostic = j.job.diagnostic[0] ? j.job.diagnostic : NULL;
+	r.number = j.job.dial;
+	r.cause = j.last_error[0] ? j.last_error : r.diagnostic;
+	notice_msg_t nm = {
+		.reporting_mta = n->cf->hostname, .from_addr = n->cf->notice_from,
+		.return_path = m.sender, .orig_message_id = m.message_id,
+		.orig_subject = m.subject, .orig = m.raw, .origlen = m.rawlen,
+		.arrival_date = m.received_at,
+	};
+	if (notice_build_mdn(&nm, &r, &n->text, &len, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: job=%ld, kind=mdn, status=build_error, reason=\"%s\"", job, err);
+		store_notice_retry(n->st, n->jobs, 1, now + (long)n->cf->notice_retry, err, sizeof(err));
+		free(n->jobs);
+		n->jobs = NULL;
+		store_message_free(&m);
+		return -1;
+	}
+	msgid_of(n->text, n->msgid, sizeof(n->msgid));
+	store_message_free(&m);
+	n->busy = 1;
+	inject(n);
+	return 1;
+}
+
+/* next - start the next injection, if anything is due: DSNs, then MDNs */
 static void next(notices_t *n)
 {
-	long msgs[BATCH];
+	long ids[BATCH];
 	size_t k = 0;
 	char err[512];
+	long now = (long)time(NULL);
 
-	if (store_notice_due(n->st, (long)time(NULL), n->cf->gathered, msgs, BATCH, &k, err, sizeof(err)) < 0) {
+	if (store_notice_due(n->st, now, n->cf->gathered, ids, BATCH, &k, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "notice: status=store_error, reason=\"%s\"", err);
 		return;
 	}
 	for (size_t i = 0; i < k; i++)
-		if (take(n, msgs[i]) == 1)
+		if (take(n, ids[i]) == 1)
+			return;
+	if (store_mdn_due(n->st, now, ids, BATCH, &k, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "notice: status=store_error, reason=\"%s\"", err);
+		return;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (take_mdn(n, ids[i]) == 1)
 			return;
 }
 

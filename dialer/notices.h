@@ -23,6 +23,10 @@
  *
  *	In gathered mode one notice covers every recipient of a message that
  *	owes a final report; "delayed" reports always go per recipient.
+ *	When the DSNs are done, a failed job whose message asked for an MDN
+ *	(Disposition-Notification-To) gets one (processed/error), if that
+ *	address is the envelope sender (RFC 8098 2.1); otherwise it is
+ *	skipped and the log says why.
  */
 #ifndef FAXGATE_NOTICES_H
 #define FAXGATE_NOTICES_H

@@ -389,12 +389,15 @@ static void job_render(slot_t *s)
 	s->rendering = 1;
 	s->closes = 2;
 	if ((rc = uv_spawn(r->loop, &s->proc, &o)) != 0) {
-		s->rendering = 0;
-		s->closes = 0;
-		uv_close((uv_handle_t *)&s->errp, NULL);
+		/* A failed uv_spawn still leaves an initialised handle; the
+		 * close callbacks then report the failure as a render exit. */
 		log_msg(LOG_ERR, "job=%ld: render=deferred, reason=\"cannot run %s: %s\"", s->job.id,
 		    r->self, uv_strerror(rc));
-		fail_local(s, 0, "the renderer could not be started");
+		s->exit_status = RENDERJOB_TEMP;
+		snprintf(s->errbuf, sizeof(s->errbuf), "the renderer could not be started: %s", uv_strerror(rc));
+		s->errlen = strlen(s->errbuf);
+		uv_close((uv_handle_t *)&s->proc, on_render_closed);
+		uv_close((uv_handle_t *)&s->errp, on_render_closed);
 		return;
 	}
 	uv_read_start((uv_stream_t *)&s->errp, on_err_alloc, on_err_read);
@@ -490,6 +493,7 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
 	chan_sim_config_init(&r->sim);
 	r->sim.mode = strcmp(cf->sim_mode, "audio") == 0 ? CHAN_SIM_AUDIO : CHAN_SIM_T38;
 	r->sim.paced = cf->sim_paced;
+	r->sim.speed = (int)cf->sim_speed;
 	r->sim.outdir = cf->sim_outdir;
 	r->sim.ring_timeout = (int)cf->sim_ring_timeout;
 	r->sim.call_limit = (int)cf->call_limit;

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,15 @@
 #include "xtext.h"
 
 static const config_t *cf;
+
+/*
+ * One writer at a time inside this process. SQLite would serialise the
+ * commits anyway, but its busy handler sleeps in steps of up to 100 ms
+ * while the lock is already free again; a mutex wakes the next thread at
+ * once (bench/milter: p99 of end-of-message fell from ~1 s). Other
+ * processes (the dialer) still meet the busy handler, briefly.
+ */
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One accepted fax recipient of the message at hand. */
 struct frcpt {
@@ -263,8 +273,10 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_REJECT;
 	}
 	if (cf->rate_per_hour) {
+		pthread_mutex_lock(&store_lock);
 		store_t *st = conn_store(c, why, sizeof(why));
 		rc = st ? policy_rate(cf, st, c->sender, (unsigned)c->nrcpts, (long)time(NULL), why, sizeof(why)) : -1;
+		pthread_mutex_unlock(&store_lock);
 		if (rc < 0) {
 			store_failed(c);
 			log_msg(LOG_ERR, "%s: tempfail=rcpt, rcpt=\"%s\", reply=451, reason=\"%s\"", qid(ctx), quoted, why);
@@ -463,10 +475,14 @@ static sfsistat fg_eom(SMFICTX *ctx)
 		.dedup_key = key, .message_id = in.message_id, .queue_id = macro(ctx, "i"),
 		.sender = c->sender, .envid = c->envid, .ret = c->ret[0] ? c->ret : NULL,
 		.client_addr = c->client_addr, .auth_user = c->auth_user, .subject = in.subject,
+		.mdn_to = in.mdn_to,
 		.received_at = (long)time(NULL), .raw = c->raw, .rawlen = c->rawlen,
 	};
+	pthread_mutex_lock(&store_lock);
 	st = conn_store(c, err, sizeof(err));
-	if (!st || store_submit(st, &msg, docs, in.ndocs, rcpts, c->nrcpts, queued, err, sizeof(err)) < 0) {
+	rc = st ? store_submit(st, &msg, docs, in.ndocs, rcpts, c->nrcpts, queued, err, sizeof(err)) : -1;
+	pthread_mutex_unlock(&store_lock);
+	if (rc < 0) {
 		store_failed(c);
 		log_quote(qs, sizeof(qs), err);
 		log_msg(LOG_ERR, "%s: tempfail=message, reply=451, reason=\"%s\"", qid(ctx), qs);

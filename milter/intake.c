@@ -1038,6 +1038,15 @@ static int in_headers(struct in_ctx *c, GMimeMessage *msg)
 			    || out->subject[i] == 0x7f)
 				out->subject[i] = ' ';
 	}
+	const char *dnt = g_mime_object_get_header((GMimeObject *) msg,
+	    "Disposition-Notification-To");
+	if (dnt && strlen(dnt) <= 998) {
+		if ((out->mdn_to = strdup(dnt)) == NULL)
+			return in_fail(c, INTAKE_ERROR, "out of memory");
+		for (char *q = out->mdn_to; *q; q++)
+			if ((unsigned char) *q < 0x20 || *q == 0x7f)
+				*q = ' ';
+	}
 	if (from) {
 		const char *p;
 
@@ -1168,5 +1177,6 @@ void	intake_free(intake_t *in)
 	free(in->message_id);
 	free(in->subject);
 	free(in->from);
+	free(in->mdn_to);
 	memset(in, 0, sizeof(*in));
 }

@@ -38,6 +38,9 @@
  *			UTF-8; raw 8-bit bytes are taken as UTF-8, else
  *			windows-1252, else ISO-8859-1; control characters
  *			become spaces.
+ *	mdn_to		the Disposition-Notification-To value (an MDN was
+ *			requested), unfolded, control characters as spaces,
+ *			at most 998 bytes.
  *	from		the addr-spec of the first mailbox of From: (the
  *			first member when it is a group); NULL when it
  *			has whitespace, controls or invalid UTF-8.
@@ -184,6 +187,7 @@ typedef struct intake {
 	char   *message_id;		/* without <>, NULL if absent */
 	char   *subject;		/* decoded to UTF-8, NULL if absent */
 	char   *from;			/* addr-spec of From:, NULL if absent */
+	char   *mdn_to;			/* Disposition-Notification-To, NULL if absent */
 } intake_t;
 
 typedef struct intake_limits {

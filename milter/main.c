@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +26,33 @@
 #include "store.h"
 
 #define DEFAULT_CONFIG "/etc/faxgate/faxgate.conf"
+
+/*
+ * nodelay_listeners - TCP_NODELAY on libmilter's listening socket.
+ *
+ * The milter answers end-of-message with two small writes (delete
+ * recipient, then accept/discard); with Nagle the second waits for the
+ * MTA's delayed ACK, 40 ms per message. Linux copies TCP_NODELAY from the
+ * listening socket to the accepted ones. libmilter does not expose its
+ * socket, so find it: the listening TCP sockets among our descriptors.
+ */
+static void nodelay_listeners(void)
+{
+	for (int fd = 0; fd < 1024; fd++) {
+		int listening = 0, type = 0, on = 1;
+		socklen_t len = sizeof(int);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening)
+			continue;
+		len = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	}
+}
 
 /* drop_privileges - become the configured user when started as root */
 static int drop_privileges(const config_t *cf)
@@ -95,6 +125,7 @@ int main(int argc, char **argv)
 		    cf->milter_socket);
 		return 71;
 	}
+	nodelay_listeners();
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "faxgate-milter: daemon: %s\n", strerror(errno));
 		return 71;

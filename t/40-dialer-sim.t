@@ -8,7 +8,7 @@
 . "$TOP/t/lib/faxgate.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for a private Postfix"
 
-export MTA_USERS="alice bob carol dave erin frank grace heidi ivan judy"
+export MTA_USERS="alice bob carol dave erin frank grace heidi ivan judy kim leo mia"
 fg_workdir
 fixtures
 MPORT=$(free_port)
@@ -24,7 +24,7 @@ SH
 chmod 755 "$W/sendmail"
 
 BEH="+12025550110=busy:2 +12025550120=drop:2:1 +12025550130=notfax +12025550131=voice"
-BEH="$BEH +12025550132=notfax +12025550140=busy +12025550150=notfax"
+BEH="$BEH +12025550132=notfax +12025550140=busy +12025550150=notfax +12025550180=trainfail:1 +12025550190=busy:1 +12025550133=notfax +12025550134=notfax"
 fg_conf "$W/faxgate.conf" "sim.behaviour=$BEH" "notices.sendmail=$W/sendmail" \
     "notices.sendmail_config=$W/pf/conf"
 milter_start "$W/faxgate.conf" "$MPORT"
@@ -220,6 +220,73 @@ maildir_wait "$(box judy)" 1 30
 ok $? "after the MTA is back the DSN arrives"
 postfix_wait_queue_empty "$W/pf" 20
 is "$(maildir_count "$(box judy)")" 1 "exactly once"
+
+# --- training fails: the next attempt falls back (ECM off), remembered
+dsn_send kim@sender.test "FAX=+12025550180@$FD" "" "NOTIFY=NEVER" train@t >/dev/null
+J=$(job_of +12025550180)
+wait_state "$J" done 60
+is "$(sql "SELECT group_concat(outcome || ':' || error_code, ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt)")" \
+    "retry:T30_ERR_CANNOT_TRAIN ok:OK" "training failure, then delivered"
+is "$(sql "SELECT ecm FROM attempts WHERE job = $J AND attempt = 2")" 0 "the second attempt ran without ECM"
+is "$(sql "SELECT ecm || ' ' || modems FROM destinations WHERE number = '+12025550180'")" "0 v17" \
+    "the destination's fallback is remembered in the store"
+
+# --- NOTIFY=DELAY: a delayed DSN after the first failed attempt, then delivered
+dsn_send kim@sender.test "FAX=+12025550190@$FD" "" "NOTIFY=DELAY,SUCCESS" delay@t >/dev/null
+J=$(job_of +12025550190)
+wait_state "$J" done 60
+maildir_wait "$(box kim)" 2 30
+postfix_wait_queue_empty "$W/pf" 20
+is "$(maildir_count "$(box kim)")" 2 "two reports: delayed, then delivered"
+is "$(cat "$(box kim)"/new/* | grep -E '^Action:' | sort | tr '\n' ' ')" "Action: delayed Action: delivered " \
+    "one delayed, one delivered"
+like "$(cat "$(box kim)"/new/*)" 'Will-Retry-Until:' "the delayed report says until when it retries"
+
+# --- an MDN when asked for by the envelope sender; none for anyone else
+mdn_send() {
+	smtp_send "$SPORT" <<SMTP
+MAIL FROM:<$1@sender.test>
+RCPT TO:<FAX=$2@$FD>
+DATA
+From: <$1@sender.test>
+Subject: mdn test
+Message-ID: <$3@t>
+Disposition-Notification-To: <$4>
+
+please confirm
+.
+SMTP
+}
+mdn_send leo +12025550133 mdn1 leo@sender.test >/dev/null
+J=$(job_of +12025550133)
+wait_state "$J" failed 60
+maildir_wait "$(box leo)" 2 30
+postfix_wait_queue_empty "$W/pf" 20
+is "$(maildir_count "$(box leo)")" 2 "failed fax with Disposition-Notification-To = sender: a DSN and an MDN"
+mdn=$(grep -l 'disposition-notification' "$(box leo)"/new/* | head -1)
+like "$(cat "$mdn")" 'Disposition: automatic-action/MDN-sent-automatically; *processed/error' "the MDN is processed/error"
+like "$(cat "$mdn")" 'Original-Message-ID: <mdn1@t>' "it names the original message"
+mdn_send mia +12025550134 mdn2 someone.else@sender.test >/dev/null
+J=$(job_of +12025550134)
+wait_state "$J" failed 60
+wait_until 20 grep -q "job=$J, kind=mdn, status=skipped" "$W/dialer.log"
+ok $? "Disposition-Notification-To not the sender: no MDN, and the log says why"
+postfix_wait_queue_empty "$W/pf" 20
+is "$(grep -l 'disposition-notification' "$(box mia)"/new/* 2>/dev/null | wc -l)" 0 "mia gets no MDN"
+
+# --- SIGHUP reloads the configuration; a broken one is refused
+kill -HUP "$DIALER_PID"
+wait_until 10 grep -q 'reload: status=ok' "$W/dialer.log"
+ok $? "SIGHUP reloads"
+cp "$W/faxgate.conf" "$W/good.conf"
+echo "[dialer]" >>"$W/faxgate.conf"
+echo "bogus = 1" >>"$W/faxgate.conf"
+kill -HUP "$DIALER_PID"
+wait_until 10 grep -q 'reload: status=failed, reason=".*unknown key .bogus' "$W/dialer.log"
+ok $? "a broken configuration is refused with its reason"
+kill -0 "$DIALER_PID"
+ok $? "and the dialer keeps running on the old one"
+cp "$W/good.conf" "$W/faxgate.conf"
 
 dialer_stop
 kill -0 "$DIALER_PID" 2>/dev/null

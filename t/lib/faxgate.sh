@@ -2,6 +2,7 @@
 # Source after tap.sh (and mta.sh when a Postfix is needed).
 #
 #   fg_workdir                  make $W, a private directory removed at exit
+#                               (kept, and named on stderr, with FAXGATE_KEEP=1)
 #   fg_conf FILE KEY=VALUE...   write a faxgate.conf for tests: fax domain
 #                               fax.example.test, store in $W/store, user nobody;
 #                               "section.key=value" arguments override
@@ -29,7 +30,11 @@ fg_workdir() {
 	chmod 755 "$W"
 	mkdir -p "$W/store"
 	chown nobody:nogroup "$W/store"
-	on_exit "rm -rf '$W'"
+	if [ -n "${FAXGATE_KEEP:-}" ]; then
+		echo "# work directory kept: $W" >&2
+	else
+		on_exit "rm -rf '$W'"
+	fi
 }
 
 fg_conf() {
@@ -70,7 +75,10 @@ fg_conf() {
 	for s in $sections; do
 		echo "[$s]" >>"$file"
 		for k in "${!kv[@]}"; do
-			[ "${k%%.*}" = "$s" ] && echo "${k#*.} = ${kv[$k]}" >>"$file"
+			[ "${k%%.*}" = "$s" ] || continue
+			# Long lists go on indented continuation lines (inih's
+			# lines are at most 198 characters).
+			echo "${k#*.} = ${kv[$k]}" | fold -s -w 150 | sed '2,$s/^/    /' >>"$file"
 		done
 	done
 	chmod 644 "$file"

@@ -105,6 +105,27 @@ int main(void)
 	    ": store 'postgresql:host=x': only sqlite:PATH (or a plain path) is supported", "unknown store");
 	is_str(load_err("[fax]\ndomains = a.example\n[milter]\nsocket = /tmp/x\n"),
 	    ": milter socket '/tmp/x' must be unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", "bad socket");
+	{
+		char text[1200], *o = text;
+		o += sprintf(o, "[fax]\ndomains = a.example\n[dialplan]\ndeny =");
+		for (int i = 0; i < 30; i++)
+			o += sprintf(o, " +1900%d", i);
+		strcpy(o, "\n");
+		is_str(load_err(text), ":4: line is longer than 198 characters; continue a list on the next lines, indented",
+		    "an over-long line is refused, not cut");
+		o = text + sprintf(text, "[fax]\ndomains = a.example\n[dialplan]\nallow = +1\ndeny =");
+		for (int i = 0; i < 30; i++)
+			o += sprintf(o, "%s +1900%d", i % 10 == 0 ? "\n   " : "", i);
+		strcpy(o, "\n");
+		cf = load(text, err, sizeof(err));
+		ok(cf != NULL, "a long list continued on indented lines loads: %s", err);
+		if (cf) {
+			char why[128];
+			is_int(dialplan_check(cf->domains[0].dialplan, "+1900299", why, sizeof(why)), DIALPLAN_DENY,
+			    "the last entry of the last continuation line counts");
+			config_free(cf);
+		}
+	}
 	cf = config_load("/nonexistent/faxgate.conf", err, sizeof(err));
 	is_str(err, "/nonexistent/faxgate.conf: No such file or directory", "missing file");
 
