@@ -31,7 +31,14 @@ int store_submit(store_t *st, const store_msg_t *msg, const store_doc_t *docs,
     size_t ndocs, const store_rcpt_t *rcpts, size_t nrcpts, int *queued,
     char *err, size_t errlen)
 {
-	return st->ops->submit(st, msg, docs, ndocs, rcpts, nrcpts, queued, err, errlen);
+	store_submission_t one = { msg, docs, ndocs, rcpts, nrcpts, queued };
+	return st->ops->submit_batch(st, &one, 1, err, errlen);
+}
+
+int store_submit_batch(store_t *st, store_submission_t *subs, size_t n,
+    char *err, size_t errlen)
+{
+	return st->ops->submit_batch(st, subs, n, err, errlen);
 }
 
 int store_sender_count(store_t *st, const char *sender, long since,

@@ -8,6 +8,7 @@
  *
  *	Intake (faxgate-milter):
  *	int store_submit(st, msg, docs, ndocs, rcpts, nrcpts, queued, err, errlen);
+ *	int store_submit_batch(st, subs, n, err, errlen);
  *	int store_sender_count(st, sender, since, &count, err, errlen);
  *
  *	Dialer:
@@ -41,6 +42,8 @@
  *	returns 0. Jobs whose (dedup_key, number, subaddress) already exist
  *	are not queued again: queued[i] is 1 if recipient i got a new job, 0
  *	for a duplicate. If every recipient is a duplicate nothing is written.
+ *	store_submit_batch does the same for n messages in one transaction
+ *	and one fsync (group commit), all or nothing.
  *	store_sender_count counts the fax jobs of sender since a unix time.
  *
  *	store_claim takes up to max due jobs for owner, leased until
@@ -173,6 +176,16 @@ typedef struct store_notice_job {
 	char last_error[160];
 } store_notice_job_t;
 
+/* One message of a batch (store_submit_batch); queued as in store_submit. */
+typedef struct store_submission {
+	const store_msg_t *msg;
+	const store_doc_t *docs;
+	size_t ndocs;
+	const store_rcpt_t *rcpts;
+	size_t nrcpts;
+	int *queued;
+} store_submission_t;
+
 typedef struct store store_t;
 /* Operators' types (faxgatectl), defined with their calls further down. */
 struct store_job_filter;
@@ -182,8 +195,7 @@ struct store_stats;
 
 /* What a backend implements; the store_* calls dispatch here. */
 typedef struct store_ops {
-	int (*submit)(store_t *, const store_msg_t *, const store_doc_t *, size_t,
-	    const store_rcpt_t *, size_t, int *, char *, size_t);
+	int (*submit_batch)(store_t *, store_submission_t *, size_t, char *, size_t);
 	int (*sender_count)(store_t *, const char *, long, long *, char *, size_t);
 	int (*claim)(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
 	int (*lease_renew)(store_t *, const char *, long, char *, size_t);
@@ -224,6 +236,8 @@ void store_close(store_t *st);
 
 int store_submit(store_t *st, const store_msg_t *msg, const store_doc_t *docs,
     size_t ndocs, const store_rcpt_t *rcpts, size_t nrcpts, int *queued,
+    char *err, size_t errlen);
+int store_submit_batch(store_t *st, store_submission_t *subs, size_t n,
     char *err, size_t errlen);
 int store_sender_count(store_t *st, const char *sender, long since,
     long *count, char *err, size_t errlen);

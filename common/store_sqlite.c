@@ -125,19 +125,17 @@ static int job_exists(sqlite_store_t *s, const char *key, const store_rcpt_t *r)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* sq_submit - one message, its documents and new jobs, durably */
-static int sq_submit(store_t *base, const store_msg_t *m, const store_doc_t *docs,
+/* submit_one - one message, its documents and new jobs, inside the
+ * caller's transaction; 0, or -1 (the caller rolls back) */
+static int submit_one(sqlite_store_t *s, const store_msg_t *m, const store_doc_t *docs,
     size_t ndocs, const store_rcpt_t *rcpts, size_t nrcpts, int *queued,
     char *err, size_t errlen)
 {
-	sqlite_store_t *s = (sqlite_store_t *)base;
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 msgid;
 	size_t nnew = 0;
 	long now = (long)time(NULL);
 
-	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
-		return -1;
 	for (size_t i = 0; i < nrcpts; i++) {
 		int dup = 0;
 		/* The same recipient twice in one envelope is one job. */
@@ -154,10 +152,8 @@ static int sq_submit(store_t *base, const store_msg_t *m, const store_doc_t *doc
 		queued[i] = !dup;
 		nnew += !dup;
 	}
-	if (nnew == 0) {
-		sqs_exec(s, "ROLLBACK", err, errlen);
-		return 0;
-	}
+	if (nnew == 0)
+		return 0;	/* every recipient a duplicate: nothing to write */
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO messages (dedup_key, message_id, queue_id,"
 	    " sender, envid, ret, client_addr, auth_user, subject, received_at, size, raw, mdn_to)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &st, NULL) != SQLITE_OK)
@@ -227,17 +223,38 @@ static int sq_submit(store_t *base, const store_msg_t *m, const store_doc_t *doc
 			goto fail;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
+	return 0;
+fail:
+	sqs_err(s, "submit", err, errlen);
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/*
+ * sq_submit_batch - several messages in one transaction and one fsync
+ * (the milter's group commit). All or nothing: if one fails, none is
+ * stored and every sender gets a temporary failure.
+ */
+static int sq_submit_batch(store_t *base, store_submission_t *subs, size_t n,
+    char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+
+	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		store_submission_t *b = &subs[i];
+		if (submit_one(s, b->msg, b->docs, b->ndocs, b->rcpts, b->nrcpts, b->queued,
+		    err, errlen) < 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
 	if (sqs_exec(s, "COMMIT", err, errlen) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	return 0;
-fail:
-	sqs_err(s, "submit", err, errlen);
-	sqlite3_finalize(st);
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
 }
 
 /* sq_sender_count - fax jobs of a sender since a time */
@@ -271,7 +288,7 @@ static void sq_close(store_t *base)
 }
 
 static const store_ops_t sqlite_ops = {
-	.submit = sq_submit,
+	.submit_batch = sq_submit_batch,
 	.sender_count = sq_sender_count,
 	.claim = sqs_claim,
 	.lease_renew = sqs_lease_renew,

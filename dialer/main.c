@@ -37,6 +37,10 @@ static const char *config_path = DEFAULT_CONFIG;
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_poll_t wake_poll;
 static int wake_fd = -1;
+/* Configurations replaced by SIGHUP: calls in progress may still use
+ * them, so they are freed only at exit. */
+static config_t **retired;
+static size_t nretired;
 
 /* wake_open - bind the unix datagram socket the milter writes to */
 static int wake_open(const char *path)
@@ -103,7 +107,14 @@ static void on_hup(uv_signal_t *h, int sig)
 		log_msg(LOG_ERR, "reload: status=failed, reason=\"%s\", keeping the old configuration", err);
 		return;
 	}
-	/* XXX the old configuration is kept: calls in progress still use it. */
+	config_t **r = realloc(retired, (nretired + 1) * sizeof(*r));
+	if (!r) {
+		log_msg(LOG_ERR, "reload: status=failed, reason=\"out of memory\"");
+		config_free(n);
+		return;
+	}
+	retired = r;
+	retired[nretired++] = cf;
 	runner_reload(runner, n);
 	log_set_level(n->log_level);
 	cf = n;
@@ -131,8 +142,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "faxgate-dialer: %s\n", err);
 		return 78;
 	}
-	if (render_msg > 0)
-		return renderjob_run(cf, render_msg);
+	if (render_msg > 0) {
+		int rc = renderjob_run(cf, render_msg);
+		config_free(cf);
+		return rc;
+	}
 	log_open("faxgate-dialer", foreground);
 	log_set_level(cf->log_level);
 	if (mkdir(cf->spool, 0750) < 0 && errno != EEXIST) {
@@ -167,5 +181,9 @@ int main(int argc, char **argv)
 	}
 	uv_loop_close(loop);
 	log_msg(LOG_INFO, "stop: status=done");
+	for (size_t i = 0; i < nretired; i++)
+		config_free(retired[i]);
+	free(retired);
+	config_free(cf);
 	return 0;
 }

@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	store_close(st);
 	if (test) {
 		printf("faxgate-milter: %s: configuration and store OK\n", path);
+		config_free(cf);
 		return 0;
 	}
 	intake_init();

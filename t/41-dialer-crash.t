@@ -80,6 +80,7 @@ J=$(job_of +12025550201)
 wait_until 60 eval "[ \"\$(job_field $J pages_confirmed)\" -ge 1 ]"
 ok $? "its first page is confirmed"
 dialer_stop
+ok $? "SIGTERM mid-call: the dialer exits cleanly (exit 0)"
 is "$(job_field "$J" state)" retry_wait "SIGTERM hands the job back (retry_wait)"
 is "$(sql "SELECT outcome FROM attempts WHERE job = $J AND attempt = 1")" retry "the interrupted attempt is recorded as retry"
 K=$(job_field "$J" pages_confirmed)
@@ -93,4 +94,5 @@ maildir_wait "$B" 1 30
 postfix_wait_queue_empty "$W/pf" 20
 is "$(maildir_count "$B")" 1 "exactly one DSN"
 dialer_stop
+ok $? "the dialer exits cleanly"
 done_testing

@@ -29,4 +29,5 @@ F=$(ls "$W"/sim/12025550300-1-1.tif)
 page_same "$W/spool/render-1.tif" 1 "$F" 1
 ok $? "the page arrives pixel for pixel"
 dialer_stop
+ok $? "the dialer exits cleanly"
 done_testing

@@ -16,7 +16,7 @@
 #   port_open PORT              0 when something listens on 127.0.0.1:PORT
 #   dialer_start CONF           start faxgate-dialer in the foreground (log:
 #                               $W/dialer.log), wait until it runs; DIALER_PID
-#   dialer_stop                 SIGTERM it and wait for it to exit
+#   dialer_stop                 SIGTERM it, wait for it to exit; its exit status
 #   dialer_kill9                SIGKILL it
 #   job_of NUMBER               the id of the newest job for a number
 #   job_field JOB COLUMN        one column of a job
@@ -124,11 +124,12 @@ dialer_start() {
 	    { cat "$W/dialer.log" >&2; bail "faxgate-dialer did not start"; }
 }
 
+# dialer_stop - SIGTERM, wait; returns the dialer's exit status (so a
+# sanitizer report at exit fails the test)
 dialer_stop() {
 	kill -TERM "$DIALER_PID" 2>/dev/null
 	wait_until 20 eval '! kill -0 $DIALER_PID 2>/dev/null'
 	wait "$DIALER_PID" 2>/dev/null
-	true
 }
 
 dialer_kill9() { kill -9 "$DIALER_PID" 2>/dev/null; wait "$DIALER_PID" 2>/dev/null; true; }
