@@ -15,11 +15,7 @@
 #include "store_sqlite_int.h"
 
 /* The columns read_info expects (first those of store_job_t), and the join. */
-#define INFO_SELECT "j.id, j.message, j.recipient, j.number, j.subaddress, j.qualifiers," \
-	" j.dial, j.domain, ifnull(j.notify, ''), ifnull(j.orcpt, ''), j.state, j.attempts," \
-	" j.pages_confirmed, ifnull(j.pages_total, 0), j.created_at," \
-	" ifnull(j.first_attempt_at, 0), j.next_attempt_at, ifnull(j.status, '')," \
-	" ifnull(j.diagnostic, ''), m.sender, j.updated_at, ifnull(j.last_attempt_at, 0)," \
+#define INFO_SELECT SQS_JOB_COLS ", m.sender, j.updated_at, ifnull(j.last_attempt_at, 0)," \
 	" ifnull(j.lease_until, 0), j.notice_next_at, ifnull(j.notice_sent_at, 0)," \
 	" ifnull(j.lease_owner, ''), ifnull(j.notice_due, ''), j.notice_tries, j.delay_notified" \
 	" FROM jobs j JOIN messages m ON m.id = j.message"
@@ -30,28 +26,8 @@
 /* read_info - a row selected with INFO_SELECT into *i */
 static void read_info(sqlite3_stmt *st, store_job_info_t *i)
 {
-	store_job_t *j = &i->job;
-
 	memset(i, 0, sizeof(*i));
-	j->id = (long)sqlite3_column_int64(st, 0);
-	j->message = (long)sqlite3_column_int64(st, 1);
-	sqs_copy(j->recipient, sizeof(j->recipient), st, 2);
-	sqs_copy(j->number, sizeof(j->number), st, 3);
-	sqs_copy(j->subaddress, sizeof(j->subaddress), st, 4);
-	sqs_copy(j->qualifiers, sizeof(j->qualifiers), st, 5);
-	sqs_copy(j->dial, sizeof(j->dial), st, 6);
-	sqs_copy(j->domain, sizeof(j->domain), st, 7);
-	sqs_copy(j->notify, sizeof(j->notify), st, 8);
-	sqs_copy(j->orcpt, sizeof(j->orcpt), st, 9);
-	sqs_copy(j->state, sizeof(j->state), st, 10);
-	j->attempts = sqlite3_column_int(st, 11);
-	j->pages_confirmed = sqlite3_column_int(st, 12);
-	j->pages_total = sqlite3_column_int(st, 13);
-	j->created_at = (long)sqlite3_column_int64(st, 14);
-	j->first_attempt_at = (long)sqlite3_column_int64(st, 15);
-	j->next_attempt_at = (long)sqlite3_column_int64(st, 16);
-	sqs_copy(j->status, sizeof(j->status), st, 17);
-	sqs_copy(j->diagnostic, sizeof(j->diagnostic), st, 18);
+	sqs_read_job(st, &i->job);
 	sqs_copy(i->sender, sizeof(i->sender), st, 19);
 	i->updated_at = (long)sqlite3_column_int64(st, 20);
 	i->last_attempt_at = (long)sqlite3_column_int64(st, 21);

@@ -16,7 +16,17 @@ typedef struct sqlite_store {
 	char *path;
 } sqlite_store_t;
 
+/* The columns of store_job_t, in the order sqs_read_job reads them, from
+ * "jobs j"; callers may select more columns after them. */
+#define SQS_JOB_COLS "j.id, j.message, j.recipient, j.number, j.subaddress, j.qualifiers," \
+	" j.dial, j.domain, ifnull(j.notify, ''), ifnull(j.orcpt, ''), j.state, j.attempts," \
+	" j.pages_confirmed, ifnull(j.pages_total, 0), j.created_at," \
+	" ifnull(j.first_attempt_at, 0), j.next_attempt_at, ifnull(j.status, '')," \
+	" ifnull(j.diagnostic, '')"
+#define SQS_JOB_NCOLS 19
+
 int sqs_err(sqlite_store_t *s, const char *what, char *err, size_t errlen);
+void sqs_read_job(sqlite3_stmt *st, store_job_t *j);
 int sqs_exec(sqlite_store_t *s, const char *sql, char *err, size_t errlen);
 void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
 void sqs_copy(char *dst, size_t len, sqlite3_stmt *st, int col);

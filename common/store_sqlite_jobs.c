@@ -13,15 +13,9 @@
 
 #include "store_sqlite_int.h"
 
-#define JOB_COLS "j.id, j.message, j.recipient, j.number, j.subaddress, j.qualifiers," \
-	" j.dial, j.domain, ifnull(j.notify, ''), ifnull(j.orcpt, ''), j.state, j.attempts," \
-	" j.pages_confirmed, ifnull(j.pages_total, 0), j.created_at," \
-	" ifnull(j.first_attempt_at, 0), j.next_attempt_at, ifnull(j.status, '')," \
-	" ifnull(j.diagnostic, '')"
-#define JOB_NCOLS 19
 
-/* read_job - a row selected with JOB_COLS into *j */
-static void read_job(sqlite3_stmt *st, store_job_t *j)
+/* sqs_read_job - a row selected with SQS_JOB_COLS into *j */
+void sqs_read_job(sqlite3_stmt *st, store_job_t *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->id = (long)sqlite3_column_int64(st, 0);
@@ -90,7 +84,7 @@ int sqs_claim(store_t *base, const char *owner, long now, long lease_until,
 	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
 	/* One call at a time per number: a number with a live lease is busy. */
-	if (prepare(s, "SELECT " JOB_COLS " FROM jobs j WHERE"
+	if (prepare(s, "SELECT " SQS_JOB_COLS " FROM jobs j WHERE"
 	    " ((j.state IN ('queued', 'ready', 'retry_wait') AND j.next_attempt_at <= ?1)"
 	    "  OR (j.state IN ('rendering', 'sending') AND j.lease_until < ?1))"
 	    " AND NOT EXISTS (SELECT 1 FROM jobs b WHERE b.number = j.number AND b.id != j.id"
@@ -102,7 +96,7 @@ int sqs_claim(store_t *base, const char *owner, long now, long lease_until,
 	while (got < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_job_t j;
 		int dup = 0;
-		read_job(st, &j);
+		sqs_read_job(st, &j);
 		for (size_t i = 0; i < got && !dup; i++)
 			dup = strcmp(jobs[i].number, j.number) == 0;
 		if (!dup)
@@ -527,7 +521,7 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 	*n = 0;
 	if (load_message(s, message, m, err, errlen) < 0)
 		return -1;
-	if (prepare(s, "SELECT " JOB_COLS ", j.notice_due, j.notice_tries,"
+	if (prepare(s, "SELECT " SQS_JOB_COLS ", j.notice_due, j.notice_tries,"
 	    " (SELECT max(a.ended_at) FROM attempts a WHERE a.job = j.id),"
 	    " (SELECT a.error_text FROM attempts a WHERE a.job = j.id ORDER BY a.attempt DESC LIMIT 1)"
 	    " FROM jobs j WHERE j.message = ?1 AND j.notice_due IS NOT NULL AND j.notice_next_at <= ?2"
@@ -544,11 +538,11 @@ int sqs_notice_load(store_t *base, long message, long now, int gathered,
 		if (!t)
 			break;
 		nj = t;
-		read_job(st, &nj[got].job);
-		sqs_copy(nj[got].notice_due, sizeof(nj[got].notice_due), st, JOB_NCOLS);
-		nj[got].notice_tries = sqlite3_column_int(st, JOB_NCOLS + 1);
-		nj[got].last_attempt_at = (long)sqlite3_column_int64(st, JOB_NCOLS + 2);
-		sqs_copy(nj[got].last_error, sizeof(nj[got].last_error), st, JOB_NCOLS + 3);
+		sqs_read_job(st, &nj[got].job);
+		sqs_copy(nj[got].notice_due, sizeof(nj[got].notice_due), st, SQS_JOB_NCOLS);
+		nj[got].notice_tries = sqlite3_column_int(st, SQS_JOB_NCOLS + 1);
+		nj[got].last_attempt_at = (long)sqlite3_column_int64(st, SQS_JOB_NCOLS + 2);
+		sqs_copy(nj[got].last_error, sizeof(nj[got].last_error), st, SQS_JOB_NCOLS + 3);
 		got++;
 	}
 	sqlite3_finalize(st);
@@ -654,18 +648,18 @@ int sqs_mdn_load(store_t *base, long job, store_message_t *m, store_notice_job_t
 	int rc;
 
 	memset(nj, 0, sizeof(*nj));
-	if (prepare(s, "SELECT " JOB_COLS ", j.notice_tries,"
+	if (prepare(s, "SELECT " SQS_JOB_COLS ", j.notice_tries,"
 	    " (SELECT max(a.ended_at) FROM attempts a WHERE a.job = j.id),"
 	    " (SELECT a.error_text FROM attempts a WHERE a.job = j.id ORDER BY a.attempt DESC LIMIT 1)"
 	    " FROM jobs j WHERE j.id = ?1", &st, err, errlen) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, job);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_job(st, &nj->job);
+		sqs_read_job(st, &nj->job);
 		strcpy(nj->notice_due, "failed");
-		nj->notice_tries = sqlite3_column_int(st, JOB_NCOLS);
-		nj->last_attempt_at = (long)sqlite3_column_int64(st, JOB_NCOLS + 1);
-		sqs_copy(nj->last_error, sizeof(nj->last_error), st, JOB_NCOLS + 2);
+		nj->notice_tries = sqlite3_column_int(st, SQS_JOB_NCOLS);
+		nj->last_attempt_at = (long)sqlite3_column_int64(st, SQS_JOB_NCOLS + 1);
+		sqs_copy(nj->last_error, sizeof(nj->last_error), st, SQS_JOB_NCOLS + 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
