@@ -26,7 +26,7 @@ chmod 755 "$W/sendmail"
 BEH="+12025550110=busy:2 +12025550120=drop:2:1 +12025550130=notfax +12025550131=voice"
 BEH="$BEH +12025550132=notfax +12025550140=busy +12025550150=notfax +12025550180=trainfail:1 +12025550190=busy:1 +12025550133=notfax +12025550134=notfax"
 fg_conf "$W/faxgate.conf" "sim.behaviour=$BEH" "notices.sendmail=$W/sendmail" \
-    "notices.sendmail_config=$W/pf/conf"
+    "notices.sendmail_config=$W/pf/conf" notices.alert_after=2
 milter_start "$W/faxgate.conf" "$MPORT"
 postfix_start "$W/pf" "$SPORT" "inet:127.0.0.1:$MPORT"
 dialer_start "$W/faxgate.conf"
@@ -215,6 +215,8 @@ wait_state "$J" failed 60
 wait_until 20 grep -q 'simulated MTA outage\|status=deferred, sendmail_exit=75' "$W/dialer.log"
 ok $? "the dialer saw the injection fail"
 is "$(job_field "$J" notice_due)" failed "the notice is still owed"
+wait_until 20 grep -q "notice: message=.*, status=alert, failures=2, reason=\"delivery report cannot be handed to" "$W/dialer.log"
+ok $? "after [notices] alert_after failures the administrator is alerted in the log"
 rm -f "$W/mta-down"
 maildir_wait "$(box judy)" 1 30
 ok $? "after the MTA is back the DSN arrives"
