@@ -66,12 +66,14 @@ static void ifpq_push(ifpq_t *q, const uint8_t *buf, int len)
 
 static int near_ifp(void *user, const uint8_t *buf, int len, int count)
 {
+	(void)count;
 	ifpq_push(&((line_t *)user)->q_nf, buf, len);
 	return 0;
 }
 
 static int far_ifp(void *user, const uint8_t *buf, int len, int count)
 {
+	(void)count;
 	ifpq_push(&((line_t *)user)->q_fn, buf, len);
 	return 0;
 }

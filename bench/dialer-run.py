@@ -152,6 +152,7 @@ class LogReader:
             s = line.decode(errors="replace").rstrip("\n")
             self.lines.append((t, s))
             self.out.write("%.6f %s\n" % (t, s))
+            self.out.flush()
             for w in list(self.waiters):
                 pat, fut = w
                 if pat in s and not fut.done():
@@ -224,10 +225,19 @@ async def throughput_main(args):
     ended = done = 0
     t_end = None
     polls = 0
+    dpid = None if args.strace else proc.pid
     while time.monotonic() < deadline:
         await asyncio.sleep(0.02)
         if proc.returncode is not None:
             break
+        if dpid is None:
+            # under strace: the dialer is strace's child; note its pid at once
+            try:
+                dpid = int(open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)).read().split()[0])
+                if args.pids:
+                    open(args.pids, "a").write("%d\n" % dpid)
+            except (OSError, IndexError, ValueError):
+                pass
         try:
             done, ended = db.execute(
                 "SELECT count(*) FILTER (WHERE state = 'done'),"
@@ -239,17 +249,23 @@ async def throughput_main(args):
             t_end = time.monotonic()
             break
     c1 = cpu_stat()
-    pid = proc.pid
-    if args.strace:
-        # the dialer is strace's child
-        try:
-            kids = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
-            pid = int(kids[0])
-        except (OSError, IndexError, ValueError):
-            pass
+    pid = dpid or proc.pid
     ticks = proc_ticks(pid)
+    if pid != proc.pid:
+        # under strace: stop the dialer itself, strace then exits with it
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
     rc = await stop_child(proc)
-    await rtask
+    try:
+        await asyncio.wait_for(rtask, 20)
+    except asyncio.TimeoutError:
+        print("throughput: the dialer's log did not end", file=sys.stderr)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     states = dict(db.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall())
     db.close()
 
@@ -629,9 +645,9 @@ def cmd_report(args):
             "Throughput of `faxgate-dialer` through the store on the simulated line, the",
             "queue latency from the milter's commit to the start of the call, and the",
             "renderer's speed, each against a baseline in the same run. Written by",
-            "`bench/dialer` (the exact command is the last line of the block; `make bench`",
-            "runs it with the defaults). The part between the markers is rewritten by each",
-            "run; the notes after it are by hand.", "",
+            "`bench/dialer` (the exact command is the last line of the block; not in",
+            "`make bench` yet). The part between the markers is rewritten by each run;",
+            "the method and the notes after it are by hand.", "",
         ]
         new = old.rstrip("\n") + "\n\n" + "\n".join(intro) + text + "\n"
     tmp = path + ".tmp"

@@ -59,22 +59,16 @@ int store_lease_renew(store_t *st, const char *owner, long lease_until,
 	return st->ops->lease_renew(st, owner, lease_until, err, errlen);
 }
 
-int store_job_state(store_t *st, long job, const char *owner, const char *state,
-    char *err, size_t errlen)
-{
-	return st->ops->job_state(st, job, owner, state, err, errlen);
-}
-
 int store_job_progress(store_t *st, long job, const char *owner,
     int pages_confirmed, char *err, size_t errlen)
 {
 	return st->ops->job_progress(st, job, owner, pages_confirmed, err, errlen);
 }
 
-int store_attempt_begin(store_t *st, long job, const store_attempt_t *a,
-    char *err, size_t errlen)
+int store_attempt_begin(store_t *st, long job, const char *owner,
+    const store_attempt_t *a, char *err, size_t errlen)
 {
-	return st->ops->attempt_begin(st, job, a, err, errlen);
+	return st->ops->attempt_begin(st, job, owner, a, err, errlen);
 }
 
 int store_attempt_end(store_t *st, long job, const char *owner,

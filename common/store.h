@@ -14,9 +14,8 @@
  *	Dialer:
  *	int store_claim(st, owner, now, lease_until, max, jobs, &n, err, errlen);
  *	int store_lease_renew(st, owner, lease_until, err, errlen);
- *	int store_job_state(st, job, owner, state, err, errlen);
  *	int store_job_progress(st, job, owner, pages_confirmed, err, errlen);
- *	int store_attempt_begin(st, job, attempt, err, errlen);
+ *	int store_attempt_begin(st, job, owner, attempt, err, errlen);
  *	int store_attempt_end(st, job, owner, attempt, update, err, errlen);
  *	int store_next_due(st, now, &when, err, errlen);
  *	int store_get_docs(st, message, &docs, &n, err, errlen);
@@ -50,11 +49,11 @@
  *	lease_until: queued or retry_wait jobs whose next attempt is due, and
  *	rendering or sending jobs whose lease ran out (their dialer died).
  *	Never two jobs for one number at once. Claimed jobs are "rendering".
- *	store_lease_renew extends every lease owner holds. store_job_state
- *	moves an owned job to another state. store_job_progress records the
- *	pages confirmed so far, so a dialer that dies resumes at the first
- *	unconfirmed page. store_attempt_begin records a call's start (and
- *	counts the attempt on the job); store_attempt_end records its end
+ *	store_lease_renew extends every lease owner holds. store_job_progress
+ *	records the pages confirmed so far, so a dialer that dies resumes at the first
+ *	unconfirmed page. store_attempt_begin records a call's start, counts
+ *	the attempt on the job and moves it to "sending", if owner still holds
+ *	its lease; store_attempt_end records its end
  *	and, in the same transaction, the job's new state, the release of its
  *	lease and the notice now owed. store_next_due gives the earliest time
  *	after now at which a job becomes due or a lease runs out (0: none).
@@ -199,9 +198,8 @@ typedef struct store_ops {
 	int (*sender_count)(store_t *, const char *, long, long *, char *, size_t);
 	int (*claim)(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
 	int (*lease_renew)(store_t *, const char *, long, char *, size_t);
-	int (*job_state)(store_t *, long, const char *, const char *, char *, size_t);
 	int (*job_progress)(store_t *, long, const char *, int, char *, size_t);
-	int (*attempt_begin)(store_t *, long, const store_attempt_t *, char *, size_t);
+	int (*attempt_begin)(store_t *, long, const char *, const store_attempt_t *, char *, size_t);
 	int (*attempt_end)(store_t *, long, const char *, const store_attempt_t *,
 	    const store_job_update_t *, char *, size_t);
 	int (*next_due)(store_t *, long, long *, char *, size_t);
@@ -246,12 +244,10 @@ int store_claim(store_t *st, const char *owner, long now, long lease_until,
     size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen);
 int store_lease_renew(store_t *st, const char *owner, long lease_until,
     char *err, size_t errlen);
-int store_job_state(store_t *st, long job, const char *owner, const char *state,
-    char *err, size_t errlen);
 int store_job_progress(store_t *st, long job, const char *owner,
     int pages_confirmed, char *err, size_t errlen);
-int store_attempt_begin(store_t *st, long job, const store_attempt_t *a,
-    char *err, size_t errlen);
+int store_attempt_begin(store_t *st, long job, const char *owner,
+    const store_attempt_t *a, char *err, size_t errlen);
 int store_attempt_end(store_t *st, long job, const char *owner,
     const store_attempt_t *a, const store_job_update_t *u, char *err, size_t errlen);
 int store_next_due(store_t *st, long now, long *when, char *err, size_t errlen);

@@ -292,7 +292,6 @@ static const store_ops_t sqlite_ops = {
 	.sender_count = sq_sender_count,
 	.claim = sqs_claim,
 	.lease_renew = sqs_lease_renew,
-	.job_state = sqs_job_state,
 	.job_progress = sqs_job_progress,
 	.attempt_begin = sqs_attempt_begin,
 	.attempt_end = sqs_attempt_end,

@@ -34,9 +34,8 @@ char *sqs_dup(sqlite3_stmt *st, int col);
 
 int sqs_claim(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
 int sqs_lease_renew(store_t *, const char *, long, char *, size_t);
-int sqs_job_state(store_t *, long, const char *, const char *, char *, size_t);
 int sqs_job_progress(store_t *, long, const char *, int, char *, size_t);
-int sqs_attempt_begin(store_t *, long, const store_attempt_t *, char *, size_t);
+int sqs_attempt_begin(store_t *, long, const char *, const store_attempt_t *, char *, size_t);
 int sqs_attempt_end(store_t *, long, const char *, const store_attempt_t *,
     const store_job_update_t *, char *, size_t);
 int sqs_next_due(store_t *, long, long *, char *, size_t);

@@ -158,21 +158,6 @@ static int owned_update(sqlite_store_t *s, sqlite3_stmt *st, long job,
 	return 0;
 }
 
-int sqs_job_state(store_t *base, long job, const char *owner, const char *state,
-    char *err, size_t errlen)
-{
-	sqlite_store_t *s = (sqlite_store_t *)base;
-	sqlite3_stmt *st;
-
-	if (prepare(s, "UPDATE jobs SET state = ?3, updated_at = strftime('%s', 'now')"
-	    " WHERE id = ?1 AND lease_owner = ?2", &st, err, errlen) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, job);
-	sqs_bind_text(st, 2, owner);
-	sqs_bind_text(st, 3, state);
-	return owned_update(s, st, job, err, errlen);
-}
-
 int sqs_job_progress(store_t *base, long job, const char *owner,
     int pages_confirmed, char *err, size_t errlen)
 {
@@ -199,8 +184,8 @@ int sqs_job_progress(store_t *base, long job, const char *owner,
 	return sqs_exec(s, "COMMIT", err, errlen) < 0 ? rollback(s) : 0;
 }
 
-int sqs_attempt_begin(store_t *base, long job, const store_attempt_t *a,
-    char *err, size_t errlen)
+int sqs_attempt_begin(store_t *base, long job, const char *owner,
+    const store_attempt_t *a, char *err, size_t errlen)
 {
 	sqlite_store_t *s = (sqlite_store_t *)base;
 	sqlite3_stmt *st;
@@ -219,12 +204,13 @@ int sqs_attempt_begin(store_t *base, long job, const store_attempt_t *a,
 		return rollback(s);
 	if (prepare(s, "UPDATE jobs SET attempts = ?2, state = 'sending',"
 	    " first_attempt_at = ifnull(first_attempt_at, ?3), last_attempt_at = ?3,"
-	    " updated_at = ?3 WHERE id = ?1", &st, err, errlen) < 0)
+	    " updated_at = ?3 WHERE id = ?1 AND lease_owner = ?4", &st, err, errlen) < 0)
 		return rollback(s);
 	sqlite3_bind_int64(st, 1, job);
 	sqlite3_bind_int(st, 2, a->attempt);
 	sqlite3_bind_int64(st, 3, a->started_at);
-	if (step_done(s, st, err, errlen) < 0)
+	sqs_bind_text(st, 4, owner);
+	if (owned_update(s, st, job, err, errlen) < 0)
 		return rollback(s);
 	return sqs_exec(s, "COMMIT", err, errlen) < 0 ? rollback(s) : 0;
 }

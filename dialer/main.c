@@ -2,7 +2,7 @@
  * faxgate-dialer - faxes the jobs in the store and reports back.
  *
  * usage: faxgate-dialer [-f] [-c FILE]
- *        faxgate-dialer -R MESSAGE [-c FILE]    (internal: render a message)
+ *        faxgate-dialer -R MESSAGE [-c FILE]    (render one message now, for diagnosis)
  *   -c FILE  configuration (default /etc/faxgate/faxgate.conf)
  *   -f       stay in the foreground and log to stderr
  *

@@ -1,4 +1,4 @@
-/* renderjob.c - the render child of the dialer; see renderjob.h. */
+/* renderjob.c - render a message to its fax, off the dialer's loop; see renderjob.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -154,44 +154,58 @@ out:
 	return rc;
 }
 
-/* renderjob_run - see renderjob.h */
-int renderjob_run(const config_t *cf, long message)
+/* renderjob_do - see renderjob.h */
+int renderjob_do(const config_t *cf, long message, unsigned *pages,
+    char *err, size_t errlen)
 {
-	char err[1024], path[4200];
+	char path[4200];
 	unsigned char *data = NULL;
-	unsigned pages = 0;
 	size_t len = 0;
+	struct stat sb;
 	store_t *st;
 	int rc, found;
 
-	if ((st = store_open(cf->store, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
+	*pages = 0;
+	renderjob_path(cf, message, path, sizeof(path));
+	/* Renders never change once stored, so a local copy is current. */
+	if (stat(path, &sb) == 0)
+		return RENDERJOB_OK;
+	if ((st = store_open(cf->store, err, errlen)) == NULL)
 		return RENDERJOB_TEMP;
-	}
 	mkdir(cf->spool, 0750);
-	found = store_get_render(st, message, &data, &len, &pages, err, sizeof(err));
+	found = store_get_render(st, message, &data, &len, pages, err, errlen);
 	if (found == 0) {
-		rc = render_now(cf, st, message, err, sizeof(err));
+		rc = render_now(cf, st, message, err, errlen);
 		if (rc != RENDERJOB_OK) {
-			fprintf(stderr, "%s\n", err);
 			store_close(st);
 			return rc;
 		}
 		/* Read back what the store holds: another host may have won. */
-		found = store_get_render(st, message, &data, &len, &pages, err, sizeof(err));
+		found = store_get_render(st, message, &data, &len, pages, err, errlen);
 	}
 	store_close(st);
 	if (found <= 0) {
-		fprintf(stderr, "%s\n", found < 0 ? err : "render vanished from the store");
+		if (found == 0)
+			snprintf(err, errlen, "render of message %ld vanished from the store", message);
 		return RENDERJOB_TEMP;
 	}
-	renderjob_path(cf, message, path, sizeof(path));
-	if (write_file(path, data, len) < 0) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		free(data);
-		return RENDERJOB_TEMP;
-	}
+	rc = write_file(path, data, len) < 0 ? RENDERJOB_TEMP : RENDERJOB_OK;
+	if (rc != RENDERJOB_OK)
+		snprintf(err, errlen, "cannot write %.300s: %s", path, strerror(errno));
 	free(data);
-	printf("pages=%u\n", pages);
-	return RENDERJOB_OK;
+	return rc;
+}
+
+/* renderjob_run - see renderjob.h */
+int renderjob_run(const config_t *cf, long message)
+{
+	char err[1024];
+	unsigned pages = 0;
+	int rc = renderjob_do(cf, message, &pages, err, sizeof(err));
+
+	if (rc == RENDERJOB_OK)
+		printf("pages=%u\n", pages);
+	else
+		fprintf(stderr, "%s\n", err);
+	return rc;
 }

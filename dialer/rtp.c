@@ -20,6 +20,12 @@
 
 enum { EV_IDLE, EV_TONE, EV_END };
 
+/* What a sequence number says about its packet. */
+enum { SEQ_NEW, SEQ_DUP, SEQ_OLD, SEQ_ODD };
+
+/* How the playout point is re-anchored. */
+enum { ANCHOR_CLEAR, ANCHOR_SKIP, ANCHOR_REBASE };
+
 static const char digit_chars[] = "0123456789*#ABCD";
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -42,23 +48,27 @@ static int diff16(uint16_t a, uint16_t b)
 	return d >= 0x8000 ? d - 0x10000 : d;
 }
 
+/* get16 - a big-endian 16-bit field, returns it */
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* get32 - a big-endian 32-bit field, returns it */
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* put16 - store v big-endian, returns nothing */
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
+/* put32 - store v big-endian, returns nothing */
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -305,6 +315,8 @@ int rtp_rx_init(rtp_rx_t *r, const rtp_rx_config_t *cfg)
 		c.event_timeout_ms = RTP_EVENT_TIMEOUT_MS;
 	if (c.event_timeout_ms < 0 || c.event_timeout_ms > 60000)
 		return -1;
+	if (c.conceal < 0 || c.conceal > RTP_CONCEAL_MAX)
+		return -1;
 	memset(r, 0, sizeof(*r));
 	r->cfg = c;
 	r->bad_seq = -1;
@@ -326,46 +338,51 @@ static void seq_reset(rtp_rx_t *r, uint16_t seq)
 	r->seen = 1;
 }
 
-/* seq_check - account for one sequence number, returns 1 if a duplicate */
+/*
+ * seq_check - account for one sequence number, returns SEQ_NEW (the
+ * highest yet), SEQ_DUP, SEQ_OLD (behind the highest) or SEQ_ODD (out of
+ * range: a restart of the numbering not yet confirmed, or a stray)
+ */
 static int seq_check(rtp_rx_t *r, uint16_t seq)
 {
 	int d;
 
 	if (!r->have_seq) {
 		seq_reset(r, seq);
-		return 0;
+		return SEQ_NEW;
 	}
 	d = diff16(seq, r->max_seq);
 	if (d == 0)
-		return 1;
+		return SEQ_DUP;
 	if (d > MAX_DROPOUT || d < -MAX_MISORDER) {
 		/* A restart of the numbering, or one stray packet: follow
 		 * it only when the next packet continues from it. */
-		if (r->bad_seq == seq)
+		if (r->bad_seq == seq) {
 			seq_reset(r, seq);
-		else
-			r->bad_seq = (uint16_t)(seq + 1);
-		return 0;
+			return SEQ_NEW;
+		}
+		r->bad_seq = (uint16_t)(seq + 1);
+		return SEQ_ODD;
 	}
 	r->bad_seq = -1;
 	if (d > 0) {
 		r->seen = d >= 64 ? 1 : r->seen << d | 1;
 		r->stats.lost += (uint64_t)(d - 1);
 		r->max_seq = seq;
-		return 0;
+		return SEQ_NEW;
 	}
 	if (-d < 64) {
 		uint64_t bit = (uint64_t)1 << -d;
 
 		if (r->seen & bit)
-			return 1;
+			return SEQ_DUP;
 		r->seen |= bit;
 		/* It was counted lost when the gap opened. */
 		if (r->stats.lost > 0)
 			r->stats.lost--;
 	}
 	r->stats.reordered++;
-	return 0;
+	return SEQ_OLD;
 }
 
 /* ---- receiving: the playout buffer -------------------------------------- */
@@ -391,54 +408,90 @@ static void advance(rtp_rx_t *r, uint32_t n)
 	r->play_ts += n;
 }
 
-/* anchor - put the playout point depth packets before ts, returns nothing */
-static void anchor(rtp_rx_t *r, uint32_t ts, int keep)
+/* clear - silence ring offsets from..RTP_RING-1 past the playout point */
+static void clear(rtp_rx_t *r, int from)
+{
+	int i;
+
+	for (i = from; i < RTP_RING; i++) {
+		int k = (r->play_idx + i) % RTP_RING;
+
+		r->ring[k] = 0;
+		r->mark[k] = 0;
+	}
+}
+
+/*
+ * anchor - put the playout point depth packets before ts, returns nothing.
+ * ANCHOR_CLEAR drops everything buffered. ANCHOR_SKIP moves forward over
+ * the buffer, keeping what stays ahead (the timeline goes on). ANCHOR_REBASE
+ * keeps the depth packets in front of the playout point where they are
+ * and starts the new timeline right behind them (the timeline jumped).
+ */
+static void anchor(rtp_rx_t *r, uint32_t ts, int how)
 {
 	uint32_t to = ts - (uint32_t)(r->cfg.depth * RTP_SAMPLES);
 	int32_t d = diff32(to, r->play_ts);
 
-	if (keep && r->synced && d > 0) {
+	if (how == ANCHOR_SKIP && r->synced && d > 0) {
 		advance(r, (uint32_t)d);
+	} else if (how == ANCHOR_REBASE && r->synced) {
+		clear(r, r->cfg.depth * RTP_SAMPLES);
+		r->play_ts = to;
 	} else {
-		memset(r->ring, 0, sizeof(r->ring));
-		memset(r->mark, 0, sizeof(r->mark));
+		clear(r, 0);
 		r->play_idx = 0;
 		r->play_ts = to;
+		r->last_n = 0;	/* nothing of the old timeline to conceal with */
 	}
 	r->synced = 1;
 	r->late_run = 0;
 }
 
 /* resync - re-anchor on ts and count it, returns nothing */
-static void resync(rtp_rx_t *r, uint32_t ts, int keep)
+static void resync(rtp_rx_t *r, uint32_t ts, int how)
 {
-	anchor(r, ts, keep);
+	anchor(r, ts, how);
 	r->stats.resyncs++;
 }
 
-/* put_audio - decode one payload into the buffer by timestamp */
-static void put_audio(rtp_rx_t *r, uint32_t ts, const uint8_t *p, int n)
+/*
+ * put_audio - decode one payload into the buffer by timestamp. Only the
+ * newest packet by sequence number may move the playout point: a
+ * reordered or stray one that does not fit is merely dropped.
+ */
+static void put_audio(rtp_rx_t *r, uint32_t ts, const uint8_t *p, int n,
+    int newest)
 {
 	int32_t d;
 	int64_t end;
 	int i;
 
 	if (!r->synced)
-		anchor(r, ts, 0);
+		anchor(r, ts, ANCHOR_CLEAR);
 	d = diff32(ts, r->play_ts);
 	end = (int64_t)d + n;
-	if (end <= 0) {
-		if (d < -RTP_JUMP_SAMPLES || ++r->late_run >= RTP_LATE_RESYNC) {
-			resync(r, ts, 0);
-		} else {
+	if (end <= 0 || end > capacity(r)) {
+		if (!newest) {
 			r->stats.late++;
 			return;
 		}
-	} else if (end > capacity(r)) {
-		resync(r, ts, 1);
+		/* Starting past the end of the window is a jump; ending
+		 * past it, the sender's clock creeping ahead of ours. */
+		if (d < -RTP_JUMP_SAMPLES || d > capacity(r))
+			resync(r, ts, ANCHOR_REBASE);
+		else if (end > capacity(r))
+			resync(r, ts, ANCHOR_SKIP);
+		else if (++r->late_run >= RTP_LATE_RESYNC)
+			resync(r, ts, ANCHOR_CLEAR);
+		else {
+			r->stats.late++;
+			return;
+		}
+		d = diff32(ts, r->play_ts);
 	}
-	d = diff32(ts, r->play_ts);
-	r->late_run = 0;
+	if (newest)
+		r->late_run = 0;
 	/* A packet straddling the playout point keeps its in-time part. */
 	for (i = d < 0 ? (int)-d : 0; i < n; i++) {
 		int k = (int)((r->play_idx + d + i) % RTP_RING);
@@ -503,7 +556,7 @@ static void put_event(rtp_rx_t *r, uint32_t ts, const uint8_t *p)
 int rtp_rx(rtp_rx_t *r, const uint8_t *pkt, size_t len)
 {
 	rtp_hdr_t h;
-	int audio;
+	int audio, sq;
 
 	if (rtp_parse(pkt, len, &h) < 0)
 		goto bad;
@@ -526,18 +579,46 @@ int rtp_rx(rtp_rx_t *r, const uint8_t *pkt, size_t len)
 		r->synced = 0;
 	}
 	r->stats.received++;
-	if (seq_check(r, h.seq)) {
+	if ((sq = seq_check(r, h.seq)) == SEQ_DUP) {
 		r->stats.duplicates++;
 		return 0;
 	}
 	if (audio)
-		put_audio(r, h.ts, pkt + h.off, (int)h.len);
+		put_audio(r, h.ts, pkt + h.off, (int)h.len, sq == SEQ_NEW);
 	else
 		put_event(r, h.ts, pkt + h.off);
 	return 0;
 bad:
 	r->stats.malformed++;
 	return -1;
+}
+
+/* remember - keep a fully received pull for concealment, returns nothing */
+static void remember(rtp_rx_t *r, const int16_t *pcm, int n)
+{
+	if (r->cfg.conceal > 0) {
+		memcpy(r->last, pcm, (size_t)n * sizeof(*pcm));
+		r->last_n = n;
+		r->repeats = 0;
+	}
+}
+
+/*
+ * conceal - a pull with nothing received: silence, or (opt-in) the last
+ * received pull again. At 8 kHz, 20 ms is a whole number of symbols and
+ * carrier cycles of every T.30 modem (V.21 6 bits at 1650/1850 Hz,
+ * V.27ter 32 or 48 symbols at 1800 Hz, V.29 and V.17 48 symbols at 1700
+ * and 1800 Hz), so the repeat continues the carrier without a phase or
+ * timing step: the far modem sees 20 ms of wrong symbols, not a dropout.
+ */
+static void conceal(rtp_rx_t *r, int16_t *pcm, int n)
+{
+	r->stats.silent++;
+	if (r->cfg.conceal > 0 && r->last_n == n && r->repeats < r->cfg.conceal) {
+		memcpy(pcm, r->last, (size_t)n * sizeof(*pcm));
+		r->repeats++;
+		r->stats.concealed++;
+	}
 }
 
 /* rtp_pull - the next n samples of playout, returns how many were received */
@@ -559,7 +640,11 @@ int rtp_pull(rtp_rx_t *r, int16_t *pcm, int n)
 		advance(r, (uint32_t)n);
 		r->stats.pulls++;
 		if (got == 0)
-			r->stats.silent++;
+			conceal(r, pcm, n);
+		else if (got == n)
+			remember(r, pcm, n);
+		else
+			r->last_n = 0;	/* part silence: no model to repeat */
 	}
 	/* The pulls are the receiver's only clock: they time out an event
 	 * whose end packets were all lost. */

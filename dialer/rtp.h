@@ -89,6 +89,10 @@
  *	    event_timeout_ms  how long an event may go without a packet
  *			before it is reported without its end packet; 0
  *			means RTP_EVENT_TIMEOUT_MS.
+ *	    conceal	0 (the default): a lost 20 ms plays as silence. n > 0
+ *			(opt-in, 1..RTP_CONCEAL_MAX): a pull that received
+ *			nothing repeats the last wholly received pull, at
+ *			most n times in a row, then silence. See below.
  *	    on_digit	optional: called once per received event 0-15 with
  *			the digit ('0'-'9', '*', '#', 'A'-'D') and its
  *			duration in ms. It runs inside rtp_rx() or rtp_pull()
@@ -116,41 +120,58 @@
  * PLAYOUT POLICY
  *	Fax modems (V.17, V.29, V.27ter) recover the far end's carrier
  *	phase and symbol clock from the audio itself. An adaptive jitter
- *	buffer that stretches or shrinks time, or conceals a loss by
- *	repeating the last packet, shifts that phase and clock mid-page, and
- *	the receiving modem loses the page (or, with ECM, a frame), where a
- *	short gap of silence costs only the bits under it. So the buffer is
- *	fixed:
+ *	buffer that stretches or shrinks time to follow the network moves
+ *	that phase and clock mid-page, and the receiving modem loses the
+ *	page (with ECM, frames); so the buffer is fixed:
  *	  - Every rtp_pull() of n samples advances the playout point by
- *	    exactly n timestamp units: output is the sender's sample clock,
- *	    never resampled, stretched, shrunk or repeated.
+ *	    exactly n timestamp units: the output runs on the sender's
+ *	    sample clock, never resampled, stretched or shrunk.
  *	  - The first audio packet (and every resync) anchors the playout
  *	    point depth*160 samples before its timestamp, so in a steady
- *	    stream a packet plays depth pulls after it arrives.
+ *	    stream a packet plays depth pulls after it arrives, and may
+ *	    arrive up to depth*20 ms late and still play.
  *	  - Samples are placed by timestamp, not arrival: packets reordered
  *	    within the buffer play in order. Duplicates (by sequence number)
  *	    are counted and ignored.
- *	  - A sample nobody sent by the time it is pulled plays as 0
- *	    (silence): a lost packet is 20 ms of silence, never a repetition.
+ *	  - A sample nobody sent by the time it is pulled plays as 0: a lost
+ *	    packet is 20 ms of silence (unless conceal is set).
  *	  - A packet wholly behind the playout point is late: dropped and
  *	    counted. A packet partly behind it keeps its in-time samples.
  *	  - The buffer holds 2*depth*160 + RTP_MAX_PAYLOAD samples ahead of
- *	    the playout point, so packets up to depth*20 ms early (plus one
- *	    packet) are kept.
- *	Only these re-anchor the playout point (a resync, counted; what was
- *	buffered is dropped unless said otherwise):
- *	  - a packet from a new SSRC;
- *	  - an audio packet that does not fit ahead of the buffer (a forward
- *	    timestamp jump, or a sender clock faster than ours): the point
- *	    moves forward so the packet sits depth packets ahead, and the
- *	    audio between is kept;
- *	  - an audio packet more than RTP_JUMP_SAMPLES (1 s) behind the
- *	    playout point (a backward jump: the sender restarted);
- *	  - RTP_LATE_RESYNC (4) late audio packets in a row with none in time
- *	    (the path delay grew for good, or a sender clock slower than
- *	    ours): the point moves back so the last of them sits depth ahead.
- *	A clock difference of 100 ppm costs one such 20-60 ms slip every
- *	few minutes; stretching instead would cost the modem every page.
+ *	    the playout point; packets arriving earlier than that are handled
+ *	    as below.
+ *	Only the newest packet by sequence number can re-anchor the playout
+ *	point (a resync, counted); a reordered or stray packet that does not
+ *	fit is dropped and counted late. The resyncs:
+ *	  - A packet from a new SSRC: everything buffered is dropped and the
+ *	    new source anchors afresh on its first audio packet.
+ *	  - A timestamp jump: an audio packet starting beyond the buffer, or
+ *	    more than RTP_JUMP_SAMPLES (1 s) behind the playout point. The
+ *	    depth*160 samples in front of the playout point stay and the new
+ *	    timeline follows right behind them: no audio is lost and no
+ *	    silence inserted for a sender that jumps its timestamp.
+ *	  - A packet that starts inside the buffer but ends beyond it (the
+ *	    sender's clock is faster than our pulls): the playout point
+ *	    skips forward so the packet sits depth packets ahead, keeping
+ *	    what is buffered from there on (a slip of up to depth*20 ms).
+ *	  - RTP_LATE_RESYNC (4) late audio packets in a row, each the newest
+ *	    (the path delay grew for good, or the sender's clock is slower
+ *	    than ours): the buffer is dropped and the last of them anchors.
+ *	A clock difference of 100 ppm costs one such slip every 10 to 20
+ *	minutes; time stretching would cost the modem on every page instead.
+ *
+ *	Concealment. Silence is the default, as the brief for this module
+ *	asked. Measured with SpanDSP's modems at both ends (the fax test in
+ *	t/unit/rtp.c), it is also what makes G.711 fax fragile: 20 ms of
+ *	silence mid-page makes the receiving V.17 modem report carrier loss
+ *	and give up the page, so at 0.5-1% packet loss calls fail whether
+ *	ECM is on or not. At 8 kHz, 20 ms is a whole number of symbols and
+ *	carrier cycles of every T.30 modem (V.21, V.27ter, V.29, V.17), so
+ *	repeating the last 20 ms continues the carrier without a phase or
+ *	timing step: the modem sees 20 ms of wrong symbols, which ECM
+ *	repairs. conceal = 2 turns that on. (Voice PLC such as G.711
+ *	Appendix I repeats pitch periods, which does step the phase; this
+ *	module has none.)
  *
  *	Sequence numbers only drive the counters, compared modulo 2^16 as
  *	in RFC 3550 A.1: a jump of more than 3000 ahead or 100 behind is a
@@ -170,7 +191,8 @@
  * STATISTICS
  *	received	valid packets (duplicates and late ones included)
  *	lost		sequence numbers skipped and not (yet) received
- *	late		audio packets dropped behind the playout point
+ *	late		audio packets dropped: behind the playout point, or
+ *			reordered or stray and outside the buffer
  *	duplicates	packets whose sequence number was already seen
  *	reordered	packets older than the highest sequence number seen
  *	malformed	datagrams rtp_rx() returned -1 for
@@ -178,6 +200,7 @@
  *	events		digits reported
  *	pulls, silent	rtp_pull() calls since the first audio packet, and
  *			those that returned no received sample at all
+ *	concealed	silent pulls filled with a repeat (conceal > 0)
  * DIAGNOSTICS
  *	Functions return -1 for bad arguments and malformed packets; nothing
  *	is logged or fatal. The caller logs from the statistics.
@@ -200,6 +223,7 @@
 #define RTP_TX_QUEUE		32
 #define RTP_JUMP_SAMPLES	8000
 #define RTP_LATE_RESYNC		4
+#define RTP_CONCEAL_MAX		50
 #define RTP_RING	(2 * RTP_MAX_DEPTH * RTP_SAMPLES + RTP_MAX_PAYLOAD)
 
 typedef struct rtp_hdr {
@@ -214,7 +238,7 @@ typedef struct rtp_hdr {
 
 typedef struct rtp_stats {
 	uint64_t received, lost, late, duplicates, reordered, malformed;
-	uint64_t resyncs, events, pulls, silent;
+	uint64_t resyncs, events, pulls, silent, concealed;
 } rtp_stats_t;
 
 typedef struct rtp_tx {
@@ -242,6 +266,7 @@ typedef struct rtp_rx_config {
 	int event_pt;
 	int depth;
 	int event_timeout_ms;
+	int conceal;
 	rtp_digit_fn on_digit;
 	void *user;
 } rtp_rx_config_t;
@@ -261,6 +286,8 @@ typedef struct rtp_rx {
 	uint32_t ev_ts;
 	uint8_t ev_code;
 	uint32_t ev_dur, ev_idle;
+	int last_n, repeats;
+	int16_t last[RTP_MAX_PAYLOAD];
 	int16_t ring[RTP_RING];
 	uint8_t mark[RTP_RING];	/* 1: the sample came from a packet */
 } rtp_rx_t;

@@ -35,19 +35,17 @@ typedef struct slot {
 	chan_t *chan;
 	int busy;		/* holds a job */
 	int in_call;		/* the channel is calling */
-	int rendering;		/* a render child runs */
+	int rendering;		/* its render runs in the thread pool */
 	store_job_t job;
 	int attempt, first_page;
 	long started;
 	char channel[32];
 	char tiff[4200];
-	/* the render child */
-	uv_process_t proc;
-	uv_pipe_t errp;
+	/* rendering in the thread pool */
+	uv_work_t work;
+	const config_t *render_cf;	/* the configuration the render started with */
 	char errbuf[600];
-	size_t errlen;
-	int64_t exit_status;
-	int closes;		/* handles of the child still open */
+	int exit_status;
 } slot_t;
 
 struct runner {
@@ -277,9 +275,11 @@ static void job_call(slot_t *s)
 	s->started = now;
 	store_attempt_t a = { .attempt = s->attempt, .started_at = now, .channel = s->channel,
 		.first_page = s->first_page };
-	if (store_attempt_begin(r->st, j->id, &a, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", j->id, err);
-		fail_local(s, 0, "the job store could not record the attempt");
+	if (store_attempt_begin(r->st, j->id, r->owner, &a, err, sizeof(err)) < 0) {
+		/* Lease lost (or the store failed): the job is not ours to call. */
+		log_msg(LOG_ERR, "job=%ld: status=not_called, reason=\"%s\"", j->id, err);
+		s->busy = 0;
+		runner_kick(r);
 		return;
 	}
 	chan_call_params_t p = {
@@ -302,105 +302,63 @@ static void job_call(slot_t *s)
 	}
 }
 
-static void on_render_closed(uv_handle_t *h)
+/* render_work - in the thread pool: make sure the fax is rendered */
+static void render_work(uv_work_t *w)
 {
-	slot_t *s = h->data;
-	runner_t *r = s->r;
-	char err[512];
+	slot_t *s = w->data;
+	unsigned pages = 0;
 
-	if (--s->closes > 0)
-		return;
+	s->errbuf[0] = '\0';
+	s->exit_status = renderjob_do(s->render_cf, s->job.message, &pages, s->errbuf,
+	    sizeof(s->errbuf));
+}
+
+/* render_done - back on the loop: call, or end the job */
+static void render_done(uv_work_t *w, int status)
+{
+	slot_t *s = w->data;
+
 	s->rendering = 0;
-	s->errbuf[s->errlen] = '\0';
+	if (status == UV_ECANCELED) {
+		s->exit_status = RENDERJOB_TEMP;
+		snprintf(s->errbuf, sizeof(s->errbuf), "rendering was cancelled (the dialer is stopping)");
+	}
 	s->errbuf[strcspn(s->errbuf, "\n")] = '\0';
 	if (s->exit_status == RENDERJOB_OK) {
-		if (store_job_state(r->st, s->job.id, r->owner, "sending", err, sizeof(err)) < 0) {
-			log_msg(LOG_ERR, "job=%ld: status=lease_lost, reason=\"%s\"", s->job.id, err);
-			s->busy = 0;
-			runner_kick(r);
-			return;
-		}
-		job_call(s);
+		job_call(s);	/* the attempt's start moves the job to "sending" */
 	} else if (s->exit_status == RENDERJOB_BAD) {
 		log_msg(LOG_INFO, "job=%ld: render=failed, reason=\"%s\"", s->job.id, s->errbuf);
 		fail_local(s, 1, s->errbuf[0] ? s->errbuf : "the document cannot be rendered");
 	} else {
-		log_msg(LOG_WARNING, "job=%ld: render=deferred, exit=%lld, reason=\"%s\"", s->job.id,
-		    (long long)s->exit_status, s->errbuf);
+		log_msg(LOG_WARNING, "job=%ld: render=deferred, reason=\"%s\"", s->job.id, s->errbuf);
 		fail_local(s, 0, s->errbuf[0] ? s->errbuf : "rendering failed, will retry");
 	}
 }
 
-static void on_render_exit(uv_process_t *p, int64_t status, int sig)
-{
-	slot_t *s = p->data;
-	s->exit_status = sig ? 128 + sig : status;
-	uv_close((uv_handle_t *)p, on_render_closed);
-}
-
-static void on_err_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
-{
-	slot_t *s = h->data;
-	size_t room = sizeof(s->errbuf) - 1 - s->errlen;
-	*buf = uv_buf_init(s->errbuf + s->errlen, (unsigned)room);
-}
-
-static void on_err_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
-{
-	slot_t *s = st->data;
-	if (n > 0)
-		s->errlen += (size_t)n;
-	if (n < 0 || s->errlen >= sizeof(s->errbuf) - 1)
-		uv_close((uv_handle_t *)st, on_render_closed);
-}
-
-/* job_render - make sure the message's fax is rendered, then call */
+/*
+ * job_render - make sure the message's fax is rendered, then call.
+ *
+ * In libuv's thread pool: reading the store, writing files and waiting for
+ * Ghostscript block, and a child process per job cost more than the fax
+ * itself (bench/dialer). Ghostscript still runs as a child of the worker,
+ * under its limits. XXX libtiff's error handler is process-global and
+ * t30.c routes it to the endpoint being served: a warning from a render
+ * could reach that hook from the worker thread (it only records).
+ */
 static void job_render(slot_t *s)
 {
 	runner_t *r = s->r;
-	char msg[32];
-	char *args[6];
-	uv_stdio_container_t io[3];
-	uv_process_options_t o;
 	int rc;
 
 	renderjob_path(r->cf, s->job.message, s->tiff, sizeof(s->tiff));
-	snprintf(msg, sizeof(msg), "%ld", s->job.message);
-	args[0] = r->self;
-	args[1] = "-R";
-	args[2] = msg;
-	args[3] = "-c";
-	args[4] = r->cf->path;
-	args[5] = NULL;
-	memset(&o, 0, sizeof(o));
-	uv_pipe_init(r->loop, &s->errp, 0);
-	s->errp.data = s;
-	s->proc.data = s;
-	s->errlen = 0;
-	io[0].flags = UV_IGNORE;
-	io[1].flags = UV_IGNORE;
-	io[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	io[2].data.stream = (uv_stream_t *)&s->errp;
-	o.file = r->self;
-	o.args = args;
-	o.stdio = io;
-	o.stdio_count = 3;
-	o.exit_cb = on_render_exit;
+	s->render_cf = r->cf;
+	s->work.data = s;
 	s->rendering = 1;
-	s->closes = 2;
-	if ((rc = uv_spawn(r->loop, &s->proc, &o)) != 0) {
-		/* A failed uv_spawn still leaves an initialised handle; the
-		 * close callbacks then report the failure as a render exit. */
-		log_msg(LOG_ERR, "job=%ld: render=deferred, reason=\"cannot run %s: %s\"", s->job.id,
-		    r->self, uv_strerror(rc));
-		s->exit_status = RENDERJOB_TEMP;
-		snprintf(s->errbuf, sizeof(s->errbuf), "the renderer could not be started: %s", uv_strerror(rc));
-		s->errlen = strlen(s->errbuf);
-		uv_close((uv_handle_t *)&s->proc, on_render_closed);
-		uv_close((uv_handle_t *)&s->errp, on_render_closed);
-		return;
+	if ((rc = uv_queue_work(r->loop, &s->work, render_work, render_done)) != 0) {
+		s->rendering = 0;
+		log_msg(LOG_ERR, "job=%ld: render=deferred, reason=\"%s\"", s->job.id, uv_strerror(rc));
+		fail_local(s, 0, "the renderer could not be started");
 	}
-	uv_read_start((uv_stream_t *)&s->errp, on_err_alloc, on_err_read);
 }
 
 /* job_start - a claimed job enters a slot */
@@ -410,8 +368,8 @@ static void job_start(slot_t *s, const store_job_t *j)
 	s->job = *j;
 	log_msg(LOG_INFO, "job=%ld: claimed, message=%ld, number=%s, attempts=%d, pages_confirmed=%d",
 	    j->id, j->message, j->number, j->attempts, j->pages_confirmed);
-	/* Always go through the render child: it reuses the store's render
-	 * (or the local copy) and keeps every file access off the loop. */
+	/* Always through the thread pool: it reuses the local copy or the
+	 * store's render, and keeps every file access off the loop. */
 	job_render(s);
 }
 
@@ -575,7 +533,7 @@ void runner_stop(runner_t *r, void (*done)(void *), void *arg)
 			if (s->in_call)
 				chan_hangup(s->chan);
 			else if (s->rendering)
-				uv_process_kill(&s->proc, SIGTERM);
+				uv_cancel((uv_req_t *)&s->work);	/* a running render finishes */
 		}
 	}
 	for (size_t i = 0; i < r->nslots; i++)

@@ -10,11 +10,12 @@
  *	void runner_stop(runner_t *r, void (*done)(void *), void *arg);
  * DESCRIPTION
  *	runner_new opens the store and [dialer] channels channels of the
- *	configured driver on loop; self is the dialer's own executable, run
- *	as "self -R MESSAGE -c CONFIG" to render a message in a child.
+ *	configured driver on loop; self is the dialer's own executable
+ *	(kept for drivers that need to run it).
  *	runner_kick claims due jobs for the free channels (the milter's
  *	wake-up, the poll timer and every finished call kick it). For each
- *	job: render the message once (shared by its jobs), pick the
+ *	job: render the message once (shared by its jobs; in libuv's thread
+ *	pool), pick the
  *	destination's known fallbacks, record the attempt, place the call
  *	from the first page not yet confirmed, persist each confirmed page,
  *	and at the end record the outcome, the job's next state and the
