@@ -190,7 +190,7 @@ int rtp_tx_init(rtp_tx_t *s, int pt, int event_pt)
 	return 0;
 }
 
-/* rtp_build_audio - one G.711 packet from n samples, returns its length or -1 */
+/* rtp_build_audio - one G.711 packet from n samples, returns its size or -1 */
 int rtp_build_audio(rtp_tx_t *s, const int16_t *pcm, int n, uint8_t *out,
     size_t outlen)
 {

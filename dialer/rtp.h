@@ -160,16 +160,16 @@
  *	A clock difference of 100 ppm costs one such slip every 10 to 20
  *	minutes; time stretching would cost the modem on every page instead.
  *
- *	Concealment. Silence is the default, as the brief for this module
- *	asked. Measured with SpanDSP's modems at both ends (the fax test in
- *	t/unit/rtp.c), it is also what makes G.711 fax fragile: 20 ms of
- *	silence mid-page makes the receiving V.17 modem report carrier loss
- *	and give up the page, so at 0.5-1% packet loss calls fail whether
- *	ECM is on or not. At 8 kHz, 20 ms is a whole number of symbols and
- *	carrier cycles of every T.30 modem (V.21, V.27ter, V.29, V.17), so
- *	repeating the last 20 ms continues the carrier without a phase or
- *	timing step: the modem sees 20 ms of wrong symbols, which ECM
- *	repairs. conceal = 2 turns that on. (Voice PLC such as G.711
+ *	Concealment. Silence is the default (the project's rule for fax
+ *	over G.711). Measured with SpanDSP's modems at both ends (the fax
+ *	test in t/unit/rtp.c), it is also what makes G.711 fax fragile:
+ *	20 ms of silence mid-page makes the receiving V.17 modem report
+ *	carrier loss and give up the page, so at 0.5-1% packet loss calls
+ *	fail whether ECM is on or not. At 8 kHz, 20 ms is a whole number of
+ *	symbols and carrier cycles of every T.30 modem (V.21, V.27ter, V.29,
+ *	V.17), so repeating the last 20 ms continues the carrier without a
+ *	phase or timing step: the modem sees 20 ms of wrong symbols, which
+ *	ECM repairs. conceal = 2 turns that on. (Voice PLC such as G.711
  *	Appendix I repeats pitch periods, which does step the phase; this
  *	module has none.)
  *
