@@ -46,9 +46,12 @@ PROGS := $(BUILD)/faxgate-milter $(if $(wildcard ctl/main.c),$(BUILD)/faxgatectl
 	 $(if $(wildcard dialer/render_main.c),$(BUILD)/faxgate-render)
 UNIT_SRC := $(sort $(wildcard t/unit/*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%.t)
+FUZZ_SRC := $(sort $(wildcard t/fuzz/*_fuzz.c))
+FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/%_fuzz.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%-replay)
 
 .PHONY: all check check-asan test deps install clean bench fuzz
-all: $(PROGS) $(UNIT_BIN)
+all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY)
 
 # make V=1 shows the full command lines.
 Q = $(if $(V),,@)
@@ -94,6 +97,31 @@ $(BUILD)/t/%.t: $(BUILD)/t/unit/%.o $(LIBS_ALL)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Each fuzz target also links with t/fuzz/driver.c, which replays its seed
+# corpus (t/fuzz/corpus/NAME/) without libFuzzer: t/15-fuzz-corpora.t.
+$(BUILD)/fuzz/%-replay: $(BUILD)/t/fuzz/%_fuzz.o $(BUILD)/t/fuzz/driver.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# make fuzz: every target under libFuzzer (clang) for FUZZ_SECONDS each,
+# starting from a copy of its corpus; new inputs stay in build-fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	    LDFLAGS="$(FUZZ_SAN)" build-fuzz/libfaxcommon.a build-fuzz/libfaxmilter.a \
+	    build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a
+	@set -e; for n in $(FUZZ_NAMES); do \
+	    clang -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(CPPFLAGS) -Ibuild-fuzz t/fuzz/$${n}_fuzz.c \
+	        build-fuzz/libfaxmilter.a build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a \
+	        build-fuzz/libfaxcommon.a $(LDLIBS) -o build-fuzz/$$n-fuzzer; \
+	    mkdir -p build-fuzz/corpus/$$n; cp -n t/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || true; \
+	    echo "fuzz $$n for $(FUZZ_SECONDS) s"; \
+	    build-fuzz/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build-fuzz/corpus/$$n 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)|ERROR' ; \
+	done
+
 deps:
 	@contrib/install-deps --check >/dev/null 2>&1 || contrib/install-deps
 
@@ -121,6 +149,6 @@ bench: all
 	bench/milter
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
