@@ -140,13 +140,15 @@ check-asan: deps
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
-	install -m 755 $(BUILD)/faxgate-milter $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(BUILD)/faxgatectl $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/faxgate-milter $(BUILD)/faxgate-dialer $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(BUILD)/faxgatectl $(BUILD)/faxgate-render $(DESTDIR)$(BINDIR)/
 	install -m 644 contrib/faxgate.conf $(DESTDIR)$(DATADIR)/faxgate.conf.sample
-	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc contrib/faxgate-milter.service $(DESTDIR)$(DATADIR)/
+	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc contrib/faxgate-milter.service \
+	    contrib/faxgate-dialer.service $(DESTDIR)$(DATADIR)/
 
 bench: all
 	bench/milter
+	bench/dialer
 
 clean:
 	rm -rf build build-asan build-fuzz
