@@ -18,7 +18,11 @@ void renderjob_path(const config_t *cf, long message, char *buf, size_t len)
 	snprintf(buf, len, "%s/render-%ld.tif", cf->spool, message);
 }
 
-/* write_file - write data to path atomically; 0 or -1 */
+/*
+ * write_file - write data to path atomically (rename); 0 or -1. No fsync:
+ * these files are copies of what the store holds, and a lost one is made
+ * again; the store's own commit is what must be durable.
+ */
 static int write_file(const char *path, const void *data, size_t len)
 {
 	char tmp[4300];
@@ -38,7 +42,7 @@ static int write_file(const char *path, const void *data, size_t len)
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
 		return -1;
 	}
