@@ -51,7 +51,7 @@ FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/%_fuzz.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%-replay)
 
 .PHONY: all check check-asan test deps install clean bench fuzz
-all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY)
+all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BUILD)/faxmodem
 
 # make V=1 shows the full command lines.
 Q = $(if $(V),,@)
@@ -94,6 +94,11 @@ $(BUILD)/faxgate-render: $(BUILD)/dialer/render_main.o $(LIBDIALER) $(LIBCOMMON)
 
 $(BUILD)/t/%.t: $(BUILD)/t/unit/%.o $(LIBS_ALL)
 	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A test peer, not installed: a virtual Class 1 modem for efax (t/60-efax.t).
+$(BUILD)/faxmodem: $(BUILD)/contrib/faxmodem.o $(LIBDIALER) $(LIBCOMMON)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

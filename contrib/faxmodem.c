@@ -19,28 +19,41 @@
  *	20 ms of real time, whose other end is a t30_ep_t created for the
  *	call, exactly as the dialer's simulated channel uses it.
  *
- *	--send FILE.tif: the faxgate end calls and sends FILE.tif. faxmodem
- *	rings the modem (RING every 3 s once the DTE has been quiet for a
- *	second after its set-up commands) until the DTE answers with ATA
- *	(run "efax -d PATH -r PREFIX" to receive).
+ *	--send FILE.tif: the faxgate end calls and sends FILE.tif. The call
+ *	is answered when the DTE says ATA, whenever it does: efax in answer
+ *	mode ("efax -d PATH -r PREFIX") sends ATA as soon as it has set the
+ *	modem up. For a DTE that waits for RING, faxmodem rings (RING every
+ *	3 s, once the DTE has been quiet for a second after its set-up
+ *	commands); with ATS0=1 the modem answers by itself on the first
+ *	RING ("efax -d PATH -iS0=1 -w -r PREFIX").
  *
  *	--receive OUT.tif: any ATD is a call to the faxgate end, which
  *	answers and writes the pages it receives to OUT.tif (run
- *	"efax -d PATH -t NUMBER FILES..." to send).
+ *	"efax -d PATH -t NUMBER FILES..." to send). A second ATD in the
+ *	same run finds the line busy.
  *
  *	The faxgate end offers T.4 1D without ECM: that is all efax does.
- *	When the faxgate end is done (phase E) and the DTE has hung up (or
- *	5 s later, when the line is dropped under it), faxmodem keeps
- *	answering AT commands until the DTE has been quiet for a second,
- *	prints the result on standard output as one line
+ *	The call ends when the DTE hangs up (ATH) or closes the device (a
+ *	pty has no DTR: faxmodem watches the slave's opens and closes with
+ *	inotify, and the last close during a call is a DTR drop), after 2 s
+ *	more of line time for the faxgate end to finish on its own, or when
+ *	the faxgate end has finished and the DTE is still off hook 5 s
+ *	later (then the line goes dead under it: NO CARRIER). faxmodem then
+ *	answers the DTE's closing commands until the DTE closes the device
+ *	or has been quiet for a second, prints the faxgate end's result on
+ *	standard output as one line
  *
  *	    result: class=ok status=2.0.0 code=OK pages=3 rate=14400 ecm=0
  *		resolution=204x196 text=...
  *
- *	and exits. --timeout (default 300 s) bounds the whole run; then the
- *	call is dropped and the result says so. --verbose (repeatable)
- *	traces call events on standard error; twice adds every AT command
- *	and response, three times SpanDSP's T.30 and T.31 flow messages.
+ *	(the fields of fax_result_t, see dialer/outcome.h) and exits,
+ *	removing PATH. --timeout (default 300 s) bounds the whole run; then
+ *	the call is dropped and the result says so. --ident sets the
+ *	faxgate end's TSI/CSI (default "+1 555 0100"). --verbose
+ *	(repeatable) traces call events on standard error; twice adds the
+ *	AT commands, responses and HDLC frames (page data as byte counts),
+ *	three times SpanDSP's T.30 and T.31 flow messages, four times
+ *	their debug messages.
  * DIAGNOSTICS
  *	Exit status 0 when the fax went through (class ok), 1 when the call
  *	failed or timed out, 2 for bad usage or a set-up failure.
@@ -51,7 +64,7 @@
  *	transmit buffer is 4 KB and breaks silently when overrun); call
  *	events are raised from the loop, never from inside a SpanDSP
  *	callback; a slave descriptor stays open so the master never sees
- *	EIO between the DTE's opens and closes.
+ *	EIO between the DTE's opens and closes. Only one call per run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,11 +77,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Only for t31_state_t.rx_queue: SpanDSP 0.0.6's t31_free() leaks it. */
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 
 #include "t30.h"
@@ -79,7 +95,7 @@
 #define AT_CHUNK	128		/* DTE bytes per t31_at_rx() call */
 #define RING_TICKS	150		/* 3 s between RINGs */
 #define QUIET_TICKS	50		/* DTE silence before the first RING */
-#define SETTLE_TICKS	25		/* line time after the DTE hangs up */
+#define SETTLE_TICKS	100		/* line time after the DTE hangs up */
 #define DROP_TICKS	250		/* we drop the line 5 s after phase E */
 #define LINGER_TICKS	50		/* DTE quiet time before we exit */
 #define LINGER_MAX	500		/* but at most 10 s of it */
@@ -95,10 +111,17 @@ typedef struct modem {
 	int	sending;		/* 1: faxgate sends; 0: receives */
 	int	verbose;
 	long	timeout_ticks;
+	size_t	bulk_in, bulk_out;	/* data bytes not traced one by one */
+	uint64_t bytes_in, bytes_out;	/* DTE traffic, for the summary */
+	long	cts_offs;		/* times T.31 stopped the DTE */
 
 	/* the pseudo-terminal */
 	int	master, slave;
 	char	slave_name[PATH_MAX];
+	int	watch;			/* inotify on the slave: the DTE's opens */
+	int	dte_opens;		/* slave descriptors the DTE holds */
+	int	dte_seen_open;		/* it opened the slave at least once */
+	int	ev_dte_closed;		/* its last descriptor went ("DTR drop") */
 	uint8_t *out;			/* bytes for the DTE not yet written */
 	size_t	out_len, out_cap;
 
@@ -107,7 +130,6 @@ typedef struct modem {
 	t30_ep_t *ep;
 	enum call_state state;
 	int	cts;			/* DTE may send */
-	int	offhook;
 
 	/* raised by SpanDSP callbacks, acted on by the loop */
 	int	ev_answer, ev_call, ev_hangup;
@@ -151,14 +173,35 @@ static void trace(const modem_t *m, int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* trace_bytes - show DTE traffic printable, when verbose >= 2 */
-static void trace_bytes(const modem_t *m, const char *dir, const uint8_t *buf,
-    size_t len)
+/*
+ * trace_bytes - show DTE traffic when verbose >= 2: commands, responses
+ * and HDLC frames as text; long runs of page data only as byte counts.
+ */
+static void trace_bytes(modem_t *m, int in, const uint8_t *buf, size_t len)
 {
 	char text[200];
 	size_t i, n = 0;
+	size_t *bulk = in ? &m->bulk_in : &m->bulk_out;
 
 	if (m->verbose < 2)
+		return;
+	if (len > 40) {
+		*bulk += len;
+		return;
+	}
+	if (m->bulk_in > 0 || m->bulk_out > 0) {
+		trace(m, 2, "   (%zu data bytes from the DTE, %zu to it)",
+		    m->bulk_in, m->bulk_out);
+		m->bulk_in = m->bulk_out = 0;
+	}
+	/* T.31 writes "\r\n", "OK", "\r\n" separately: show the words. */
+	while (len > 0 && (buf[len - 1] == '\r' || buf[len - 1] == '\n'))
+		len--;
+	while (len > 0 && (buf[0] == '\r' || buf[0] == '\n')) {
+		buf++;
+		len--;
+	}
+	if (len == 0)
 		return;
 	for (i = 0; i < len && n + 8 < sizeof(text); i++) {
 		if (buf[i] >= 0x20 && buf[i] < 0x7F && buf[i] != '\\')
@@ -171,7 +214,7 @@ static void trace_bytes(const modem_t *m, const char *dir, const uint8_t *buf,
 			n += (size_t)snprintf(text + n, sizeof(text) - n, "\\x%02x", buf[i]);
 	}
 	text[n] = '\0';
-	trace(m, 2, "%s %zu: %s%s", dir, len, text, i < len ? "..." : "");
+	trace(m, 2, "%s %s", in ? "->" : "<-", text);
 }
 
 /* span_msg - SpanDSP's T.31 log line to stderr, returns nothing */
@@ -210,7 +253,8 @@ static int at_tx(at_state_t *s, void *user, const uint8_t *buf, size_t len)
 {
 	modem_t *m = user;
 
-	trace_bytes(m, "<-", buf, len);
+	trace_bytes(m, 0, buf, len);
+	m->bytes_out += len;
 	if (m->out_len + len > m->out_cap) {
 		size_t cap = m->out_cap ? m->out_cap : 4096;
 		uint8_t *nb;
@@ -266,20 +310,19 @@ static int modem_control(t31_state_t *s, void *user, int op, const char *num)
 	case AT_MODEM_CONTROL_HANGUP:
 		m->ev_hangup = 1;
 		break;
-	case AT_MODEM_CONTROL_OFFHOOK:
-		m->offhook = 1;
-		break;
-	case AT_MODEM_CONTROL_ONHOOK:
-		m->offhook = 0;
-		break;
 	case AT_MODEM_CONTROL_CTS:
 		/* The pointer is the new state: NULL is off. */
+		if (m->cts && num == NULL)
+			m->cts_offs++;
 		m->cts = num != NULL;
 		return 0;
 	default:
 		break;
 	}
-	trace(m, 1, "modem control: %s%s%s", control_name(op),
+	/* Call, answer and hangup are the story; the rest is detail. */
+	trace(m, op == AT_MODEM_CONTROL_CALL || op == AT_MODEM_CONTROL_ANSWER ||
+	    op == AT_MODEM_CONTROL_HANGUP ? 1 : 2,
+	    "modem control: %s%s%s", control_name(op),
 	    op == AT_MODEM_CONTROL_CALL ? " " : "",
 	    op == AT_MODEM_CONTROL_CALL ? m->dialled : "");
 	return 0;
@@ -297,10 +340,42 @@ static void read_dte(modem_t *m)
 
 		if (n <= 0)
 			return;
-		trace_bytes(m, "->", (const uint8_t *)buf, (size_t)n);
+		trace_bytes(m, 1, (const uint8_t *)buf, (size_t)n);
 		m->seen_dte = 1;
+		m->bytes_in += (uint64_t)n;
 		m->last_dte = m->ticks;
 		t31_at_rx(m->t31, buf, (int)n);
+	}
+}
+
+/* read_watch - count the DTE's opens and closes of the slave, returns nothing */
+static void read_watch(modem_t *m)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(m->watch, buf, sizeof(buf))) > 0) {
+		char *p;
+
+		for (p = buf; p < buf + n;
+		    p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			if (e->mask & IN_OPEN) {
+				m->dte_opens++;
+				m->dte_seen_open = 1;
+				trace(m, 2, "the DTE opened the device (%d open)",
+				    m->dte_opens);
+			}
+			if ((e->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) &&
+			    m->dte_opens > 0) {
+				m->dte_opens--;
+				trace(m, 2, "the DTE closed the device (%d open)",
+				    m->dte_opens);
+				if (m->dte_opens == 0)
+					m->ev_dte_closed = 1;
+			}
+		}
 	}
 }
 
@@ -331,6 +406,16 @@ static int open_pty(modem_t *m)
 		tcsetattr(m->slave, TCSANOW, &tio);
 	}
 	fcntl(m->master, F_SETFL, fcntl(m->master, F_GETFL) | O_NONBLOCK);
+	/* A pty has no DTR: the DTE closing the slave is the nearest thing.
+	 * Our own descriptor keeps the master quiet, so watch the opens and
+	 * closes instead (ours came before the watch and is not counted). */
+	if ((m->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+	    inotify_add_watch(m->watch, m->slave_name,
+	    IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE) < 0) {
+		fprintf(stderr, "faxmodem: inotify on %s: %s\n", m->slave_name,
+		    strerror(errno));
+		return -1;
+	}
 	if (lstat(m->device, &st) == 0) {
 		if (!S_ISLNK(st.st_mode)) {
 			fprintf(stderr, "faxmodem: %s exists and is not a symbolic "
@@ -393,7 +478,9 @@ static int handle_events(modem_t *m)
 {
 	if (m->ev_answer) {
 		m->ev_answer = 0;
-		if (m->sending && m->state == C_RINGING) {
+		/* efax answers at once (ATA right after its set-up); other
+		 * DTEs wait for RING. Either way the caller is there. */
+		if (m->sending && (m->state == C_IDLE || m->state == C_RINGING)) {
 			if (start_ep(m) < 0)
 				return -1;
 			m->state = C_LINE;
@@ -412,8 +499,19 @@ static int handle_events(modem_t *m)
 			    m->dialled, m->file);
 			t31_call_event(m->t31, AT_CALL_EVENT_CONNECTED);
 		} else {
-			/* One call per run: later ones find the line busy. */
+			/* Only --receive takes a call, one per run: the line is busy. */
 			t31_call_event(m->t31, AT_CALL_EVENT_BUSY);
+		}
+	}
+	if (m->ev_dte_closed) {
+		m->ev_dte_closed = 0;
+		/* As a modem does when DTR drops: the call is over. Before a
+		 * call it means nothing (a DTE may open the device again). */
+		if (m->state == C_LINE && m->dte_hangup_at == 0) {
+			trace(m, 1, "the DTE closed the device during the call");
+			m->dte_hangup_at = m->ticks;
+			m->dropped = 1;
+			t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
 		}
 	}
 	if (m->ev_hangup) {
@@ -480,7 +578,7 @@ static void tick(modem_t *m)
 				    m->result.error_code, m->result.pages_sent,
 				    m->result.pages_sent == 1 ? "" : "s");
 			}
-			if (m->dte_hangup_at != 0 || !m->offhook) {
+			if (m->dte_hangup_at != 0) {
 				m->state = C_DONE;
 			} else if (m->ticks - m->done_at >= DROP_TICKS) {
 				/* The DTE still listens: the line goes dead. */
@@ -508,11 +606,23 @@ static void finish_call(modem_t *m, const char *why)
 		fax_result_init(&m->result);
 		fax_result_internal(&m->result, "NOCALL", why);
 	}
-	if (m->offhook && !m->dropped) {
+	if (m->ep != NULL && m->dte_hangup_at == 0 && !m->dropped) {
 		m->dropped = 1;
 		t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
 	}
 	m->state = C_DONE;
+}
+
+/* free_t31 - t31_free() and what 0.0.6's t31_release() forgets, returns nothing */
+static void free_t31(t31_state_t *t)
+{
+	if (t == NULL)
+		return;
+	if (t->rx_queue != NULL) {
+		queue_free(t->rx_queue);
+		t->rx_queue = NULL;
+	}
+	t31_free(t);
 }
 
 /* on_signal - note SIGINT/SIGTERM for the loop, returns nothing */
@@ -528,19 +638,24 @@ static int run(modem_t *m)
 	uint64_t done_tick = 0;
 
 	for (;;) {
-		struct pollfd p = { .fd = m->master, .events = 0 };
+		struct pollfd p[2] = {
+			{ .fd = m->master, .events = 0 },
+			{ .fd = m->watch, .events = POLLIN },
+		};
 		int64_t wait = next - now_ns();
 		int behind = 0;
 
 		if (m->cts)
-			p.events |= POLLIN;
+			p[0].events |= POLLIN;
 		if (m->out_len > 0)
-			p.events |= POLLOUT;
-		if (wait > 0 && poll(&p, 1, (int)((wait + 999999) / 1000000)) > 0) {
-			if (p.revents & POLLOUT)
+			p[0].events |= POLLOUT;
+		if (wait > 0 && poll(p, 2, (int)((wait + 999999) / 1000000)) > 0) {
+			if (p[0].revents & POLLOUT)
 				flush_out(m);
-			if (p.revents & POLLIN)
+			if (p[0].revents & POLLIN)
 				read_dte(m);
+			if (p[1].revents & POLLIN)
+				read_watch(m);
 		}
 		if (handle_events(m) < 0)
 			return -1;
@@ -573,7 +688,8 @@ static int run(modem_t *m)
 			 * has been quiet for a while. */
 			if (done_tick == 0)
 				done_tick = m->ticks;
-			if ((m->ticks - m->last_dte >= LINGER_TICKS &&
+			if ((m->dte_seen_open && m->dte_opens == 0) ||
+			    (m->ticks - m->last_dte >= LINGER_TICKS &&
 			    m->ticks - done_tick >= LINGER_TICKS) ||
 			    m->ticks - done_tick >= LINGER_MAX || stop_signal)
 				return 0;
@@ -608,7 +724,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	memset(&m, 0, sizeof(m));
-	m.master = m.slave = -1;
+	m.master = m.slave = m.watch = -1;
 	m.ident = "+1 555 0100";
 	m.sending = -1;
 	while ((c = getopt_long(argc, argv, "d:s:r:t:i:vh", opts, NULL)) != -1) {
@@ -654,7 +770,7 @@ int main(int argc, char **argv)
 
 		/* Checked now, not when the DTE answers. */
 		if (t30_ep_tiff_pages(m.file, err, sizeof(err)) < 1) {
-			fprintf(stderr, "faxmodem: %s: %s\n", m.file, err);
+			fprintf(stderr, "faxmodem: %s\n", err);
 			return 2;
 		}
 	}
@@ -677,22 +793,26 @@ int main(int argc, char **argv)
 
 	rc = run(&m);
 	remove_link(&m);
-	if (rc < 0) {
-		t30_ep_free(m.ep);
-		t31_free(m.t31);
-		return 2;
+	trace(&m, 1, "DTE sent %llu bytes, received %llu; CTS went off %ld times",
+	    (unsigned long long)m.bytes_in, (unsigned long long)m.bytes_out,
+	    m.cts_offs);
+	if (rc == 0) {
+		printf("result: class=%s status=%s code=%s pages=%d rate=%d "
+		    "ecm=%d resolution=%s text=%s\n", fax_class_name(m.result.cls),
+		    m.result.status, m.result.error_code, m.result.pages_sent,
+		    m.result.bit_rate, m.result.ecm,
+		    m.result.resolution[0] ? m.result.resolution : "-",
+		    m.result.error_text);
+		fflush(stdout);
+		rc = m.result.cls == FAX_OK && m.ep != NULL && !m.timed_out ? 0 : 1;
+	} else {
+		rc = 2;
 	}
-	printf("result: class=%s status=%s code=%s pages=%d rate=%d ecm=%d "
-	    "resolution=%s text=%s\n", fax_class_name(m.result.cls),
-	    m.result.status, m.result.error_code, m.result.pages_sent,
-	    m.result.bit_rate, m.result.ecm,
-	    m.result.resolution[0] ? m.result.resolution : "-",
-	    m.result.error_text);
-	fflush(stdout);
 	t30_ep_free(m.ep);
-	t31_free(m.t31);
+	free_t31(m.t31);
+	close(m.watch);
 	close(m.slave);
 	close(m.master);
 	free(m.out);
-	return m.result.cls == FAX_OK && m.ep != NULL && !m.timed_out ? 0 : 1;
+	return rc;
 }

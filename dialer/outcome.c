@@ -277,7 +277,8 @@ void fax_result_from_t30(fax_result_t *r, int code, int pages, int receiving)
 	} else {
 		copy(r->error_code, sizeof(r->error_code),
 		    kind == K_OK ? "OK" : row->name);
-		copy(r->error_text, sizeof(r->error_text), row->text);
+		copy(r->error_text, sizeof(r->error_text),
+		    kind == K_OK && receiving ? "all pages were received" : row->text);
 	}
 	if (kind == K_OK)
 		snprintf(r->diag, sizeof(r->diag), "X-T30; OK, %d page%s",
