@@ -14,7 +14,7 @@ BINDIR   ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DATADIR  ?= $(PREFIX)/share/faxgate
 
-PKGS     := gmime-3.0 sqlite3 inih libtiff-4 openssl libuv spandsp
+PKGS     := gmime-3.0 sqlite3 inih libtiff-4 openssl libuv spandsp sofia-sip-ua
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
