@@ -195,23 +195,15 @@ static int read_message(sqlite_store_t *s, store_job_detail_t *d, char *err, siz
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prepare(s, "read message", "SELECT id, sender, envid, ret, message_id, subject,"
-	    " queue_id, received_at, size, ifnull(client_addr, ''), ifnull(auth_user, '')"
-	    " FROM messages WHERE id = ?1", &st, err, errlen) < 0)
+	if (prepare(s, "read message", "SELECT " SQS_MSG_COLS ", size, ifnull(client_addr, ''),"
+	    " ifnull(auth_user, '') FROM messages WHERE id = ?1", &st, err, errlen) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, d->info.job.message);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		m->id = (long)sqlite3_column_int64(st, 0);
-		m->sender = sqs_dup(st, 1);
-		m->envid = sqs_dup(st, 2);
-		m->ret = sqs_dup(st, 3);
-		m->message_id = sqs_dup(st, 4);
-		m->subject = sqs_dup(st, 5);
-		m->queue_id = sqs_dup(st, 6);
-		m->received_at = (long)sqlite3_column_int64(st, 7);
-		m->rawlen = (size_t)sqlite3_column_int64(st, 8);
-		sqs_copy(d->client_addr, sizeof(d->client_addr), st, 9);
-		sqs_copy(d->auth_user, sizeof(d->auth_user), st, 10);
+		sqs_read_message(st, m);
+		m->rawlen = (size_t)sqlite3_column_int64(st, SQS_MSG_NCOLS);
+		sqs_copy(d->client_addr, sizeof(d->client_addr), st, SQS_MSG_NCOLS + 1);
+		sqs_copy(d->auth_user, sizeof(d->auth_user), st, SQS_MSG_NCOLS + 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)

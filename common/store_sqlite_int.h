@@ -25,8 +25,14 @@ typedef struct sqlite_store {
 	" ifnull(j.diagnostic, '')"
 #define SQS_JOB_NCOLS 19
 
+/* The columns of store_message_t that sqs_read_message reads, from
+ * "messages"; callers may select more columns after them. */
+#define SQS_MSG_COLS "id, sender, envid, ret, message_id, subject, queue_id, received_at"
+#define SQS_MSG_NCOLS 8
+
 int sqs_err(sqlite_store_t *s, const char *what, char *err, size_t errlen);
 void sqs_read_job(sqlite3_stmt *st, store_job_t *j);
+void sqs_read_message(sqlite3_stmt *st, store_message_t *m);
 int sqs_exec(sqlite_store_t *s, const char *sql, char *err, size_t errlen);
 void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
 void sqs_copy(char *dst, size_t len, sqlite3_stmt *st, int col);

@@ -457,6 +457,19 @@ int sqs_notice_due(store_t *base, long now, int gathered, long *messages,
 	return 0;
 }
 
+/* sqs_read_message - a row selected with SQS_MSG_COLS into *m */
+void sqs_read_message(sqlite3_stmt *st, store_message_t *m)
+{
+	m->id = (long)sqlite3_column_int64(st, 0);
+	m->sender = sqs_dup(st, 1);
+	m->envid = sqs_dup(st, 2);
+	m->ret = sqs_dup(st, 3);
+	m->message_id = sqs_dup(st, 4);
+	m->subject = sqs_dup(st, 5);
+	m->queue_id = sqs_dup(st, 6);
+	m->received_at = (long)sqlite3_column_int64(st, 7);
+}
+
 /* load_message - a stored message with its raw text; 0 or -1 */
 static int load_message(sqlite_store_t *s, long message, store_message_t *m,
     char *err, size_t errlen)
@@ -465,25 +478,18 @@ static int load_message(sqlite_store_t *s, long message, store_message_t *m,
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (prepare(s, "SELECT id, sender, envid, ret, message_id, subject, queue_id, received_at,"
-	    " raw, mdn_to FROM messages WHERE id = ?1", &st, err, errlen) < 0)
+	if (prepare(s, "SELECT " SQS_MSG_COLS ", raw, mdn_to FROM messages WHERE id = ?1",
+	    &st, err, errlen) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, message);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		m->id = (long)sqlite3_column_int64(st, 0);
-		m->sender = sqs_dup(st, 1);
-		m->envid = sqs_dup(st, 2);
-		m->ret = sqs_dup(st, 3);
-		m->message_id = sqs_dup(st, 4);
-		m->subject = sqs_dup(st, 5);
-		m->queue_id = sqs_dup(st, 6);
-		m->received_at = (long)sqlite3_column_int64(st, 7);
-		m->rawlen = (size_t)sqlite3_column_bytes(st, 8);
+		sqs_read_message(st, m);
+		m->rawlen = (size_t)sqlite3_column_bytes(st, SQS_MSG_NCOLS);
 		if ((m->raw = malloc(m->rawlen + 1)) != NULL) {
-			memcpy(m->raw, sqlite3_column_blob(st, 8), m->rawlen);
+			memcpy(m->raw, sqlite3_column_blob(st, SQS_MSG_NCOLS), m->rawlen);
 			m->raw[m->rawlen] = '\0';
 		}
-		m->mdn_to = sqs_dup(st, 9);
+		m->mdn_to = sqs_dup(st, SQS_MSG_NCOLS + 1);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW || !m->raw) {
