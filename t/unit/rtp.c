@@ -13,6 +13,7 @@
 #include <tiffio.h>
 #include <spandsp.h>
 
+#include "faxtest.h"
 #include "tap.h"
 #include "rtp.h"
 #include "t30.h"
@@ -881,38 +882,16 @@ static void page_row(int y, uint8_t *row)
 	}
 }
 
+/* test_row - the page's row y (one page: p is always 0) */
+static void test_row(int p, int y, uint8_t *row)
+{
+	page_row(y, row);
+}
+
 /* make_tiff - a 1-page 1728-wide G4 TIFF, returns 0 or -1 */
 static int make_tiff(const char *path)
 {
-	TIFF *t = TIFFOpen(path, "w");
-	uint8_t row[ROWB];
-	int y;
-
-	if (t == NULL)
-		return -1;
-	TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, W);
-	TIFFSetField(t, TIFFTAG_IMAGELENGTH, ROWS);
-	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
-	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-	TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-	TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
-	TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0);
-	TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0);
-	TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-	TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ROWS);
-	TIFFSetField(t, TIFFTAG_PAGENUMBER, 0, 1);
-	for (y = 0; y < ROWS; y++) {
-		page_row(y, row);
-		if (TIFFWriteScanline(t, row, (uint32_t)y, 0) < 0) {
-			TIFFClose(t);
-			return -1;
-		}
-	}
-	TIFFWriteDirectory(t);
-	TIFFClose(t);
-	return 0;
+	return faxtest_write_tiff(path, 1, ROWS, test_row);
 }
 
 /* bad_rows - rows of the received page that differ, returns them or -1 */

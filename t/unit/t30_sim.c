@@ -15,6 +15,7 @@
 #include <uv.h>
 #include <spandsp.h>
 
+#include "faxtest.h"
 #include "tap.h"
 #include "outcome.h"
 #include "t30.h"
@@ -71,37 +72,7 @@ static void page_row(int p, int y, uint8_t *row)
 /* make_tiff - write the NPAGES-page G4 test document, returns 0 or -1 */
 static int make_tiff(const char *path)
 {
-	TIFF *t = TIFFOpen(path, "w");
-	uint8_t row[ROWB];
-	int p, y;
-
-	if (t == NULL)
-		return -1;
-	for (p = 0; p < NPAGES; p++) {
-		TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-		TIFFSetField(t, TIFFTAG_IMAGEWIDTH, W);
-		TIFFSetField(t, TIFFTAG_IMAGELENGTH, ROWS);
-		TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
-		TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-		TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-		TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-		TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
-		TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0);
-		TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0);
-		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ROWS);
-		TIFFSetField(t, TIFFTAG_PAGENUMBER, p, NPAGES);
-		for (y = 0; y < ROWS; y++) {
-			page_row(p, y, row);
-			if (TIFFWriteScanline(t, row, (uint32_t)y, 0) < 0) {
-				TIFFClose(t);
-				return -1;
-			}
-		}
-		TIFFWriteDirectory(t);
-	}
-	TIFFClose(t);
-	return 0;
+	return faxtest_write_tiff(path, NPAGES, ROWS, page_row);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include <tiffio.h>
 
+#include "faxtest.h"
 #include "tap.h"
 #include "t30.h"
 #include "udptl.h"
@@ -634,43 +635,18 @@ static void test_spandsp_padding(void)
 
 static char tmpdir[] = "/tmp/udptlXXXXXX";
 
+/* test_row - row y of page p of the test document */
+static void test_row(int p, int y, uint8_t *row)
+{
+	for (int x = 0; x < PW; x++)
+		if (((x / (8 + 8 * p)) + (y / 16)) % 3 == 0 && x % 97 > y % 31)
+			row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
+}
+
 /* make_tiff - a NPAGES-page G4 TIFF, 1728 wide, fine; returns 0 or -1 */
 static int make_tiff(const char *path)
 {
-	TIFF *t = TIFFOpen(path, "w");
-	uint8_t row[ROWB];
-	int p, y, x;
-
-	if (t == NULL)
-		return -1;
-	for (p = 0; p < NPAGES; p++) {
-		TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-		TIFFSetField(t, TIFFTAG_IMAGEWIDTH, PW);
-		TIFFSetField(t, TIFFTAG_IMAGELENGTH, ROWS);
-		TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
-		TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-		TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-		TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-		TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
-		TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0);
-		TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0);
-		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ROWS);
-		TIFFSetField(t, TIFFTAG_PAGENUMBER, p, NPAGES);
-		for (y = 0; y < ROWS; y++) {
-			memset(row, 0, sizeof(row));
-			for (x = 0; x < PW; x++)
-				if (((x / (8 + 8 * p)) + (y / 16)) % 3 == 0 && x % 97 > y % 31)
-					row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
-			if (TIFFWriteScanline(t, row, (uint32_t)y, 0) < 0) {
-				TIFFClose(t);
-				return -1;
-			}
-		}
-		TIFFWriteDirectory(t);
-	}
-	TIFFClose(t);
-	return 0;
+	return faxtest_write_tiff(path, NPAGES, ROWS, test_row);
 }
 
 /* One direction of the wire: the datagrams sent during a tick. */
