@@ -125,8 +125,7 @@ int main(int argc, char **argv)
 {
 	int foreground = 0, opt;
 	long render_msg = 0;
-	char err[1024], self[4096];
-	size_t selflen = sizeof(self);
+	char err[1024];
 
 	while ((opt = getopt(argc, argv, "c:fR:")) != -1) {
 		switch (opt) {
@@ -153,12 +152,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "faxgate-dialer: spool %s: %s\n", cf->spool, strerror(errno));
 		return 73;
 	}
-	if (uv_exepath(self, &selflen) != 0) {
-		fprintf(stderr, "faxgate-dialer: cannot find my own executable\n");
-		return 71;
-	}
 	loop = uv_default_loop();
-	if ((runner = runner_new(loop, cf, self, err, sizeof(err))) == NULL) {
+	if ((runner = runner_new(loop, cf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "faxgate-dialer: %s\n", err);
 		return 75;
 	}

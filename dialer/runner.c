@@ -2,9 +2,9 @@
  * runner.c - claim jobs, render, call, record; see runner.h.
  *
  * Everything here runs on the dialer's one libuv loop. Blocking work is
- * elsewhere: rendering in a child process (faxgate-dialer -R), the fax
- * itself inside the channel driver, notices in sendmail children. The
- * store calls are short SQLite transactions.
+ * elsewhere: rendering in libuv's thread pool (Ghostscript as a child of
+ * the worker), the fax itself inside the channel driver, notices in
+ * sendmail children. The store calls are short SQLite transactions.
  * XXX they are synchronous on the loop; with a slow disk they should move
  * to the thread pool (uv_queue_work), which the store API allows since a
  * store_t is used by one thread at a time.
@@ -31,7 +31,6 @@
 
 typedef struct slot {
 	struct runner *r;
-	int idx;
 	chan_t *chan;
 	int busy;		/* holds a job */
 	int in_call;		/* the channel is calling */
@@ -53,7 +52,6 @@ struct runner {
 	const config_t *cf;
 	store_t *st;
 	char owner[160];
-	char self[4096];
 	slot_t *slots;
 	size_t nslots;
 	chan_sim_config_t sim;	/* shared by the sim channels: call counters */
@@ -429,8 +427,7 @@ static void on_lease_timer(uv_timer_t *t)
 }
 
 /* runner_new - see runner.h */
-runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
-    char *err, size_t errlen)
+runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errlen)
 {
 	runner_t *r = calloc(1, sizeof(*r));
 	char host[128] = "localhost";
@@ -441,7 +438,6 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
 	}
 	r->loop = loop;
 	r->cf = cf;
-	snprintf(r->self, sizeof(r->self), "%s", self);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(r->owner, sizeof(r->owner), "%s:%d:%lx", host, (int)getpid(), (unsigned long)random());
 	if ((r->st = store_open(cf->store, err, errlen)) == NULL) {
@@ -469,7 +465,6 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
 	for (size_t i = 0; r->slots && i < r->nslots; i++) {
 		slot_t *s = &r->slots[i];
 		s->r = r;
-		s->idx = (int)i;
 		snprintf(s->channel, sizeof(s->channel), "sim/%zu", i);
 		if ((s->chan = chan_sim_new(loop, &r->sim)) == NULL) {
 			snprintf(err, errlen, "out of memory making channel %zu", i);

@@ -4,14 +4,13 @@
  * SYNOPSIS
  *	#include "runner.h"
  *	runner_t *runner_new(uv_loop_t *loop, const config_t *cf,
- *	    const char *self, char *err, size_t errlen);
+ *	    char *err, size_t errlen);
  *	void runner_kick(runner_t *r);
  *	void runner_reload(runner_t *r, const config_t *cf);
  *	void runner_stop(runner_t *r, void (*done)(void *), void *arg);
  * DESCRIPTION
  *	runner_new opens the store and [dialer] channels channels of the
- *	configured driver on loop; self is the dialer's own executable
- *	(kept for drivers that need to run it).
+ *	configured driver on loop.
  *	runner_kick claims due jobs for the free channels (the milter's
  *	wake-up, the poll timer and every finished call kick it). For each
  *	job: render the message once (shared by its jobs; in libuv's thread
@@ -37,8 +36,7 @@
 
 typedef struct runner runner_t;
 
-runner_t *runner_new(uv_loop_t *loop, const config_t *cf, const char *self,
-    char *err, size_t errlen);
+runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errlen);
 void runner_kick(runner_t *r);
 void runner_reload(runner_t *r, const config_t *cf);
 void runner_stop(runner_t *r, void (*done)(void *), void *arg);
