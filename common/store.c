@@ -262,3 +262,94 @@ const char *store_change_name(store_change_t change)
 	}
 	return NULL;
 }
+
+/* The SIP channel: T.38 per destination, received faxes. The values are
+ * checked here, for every backend, so a caller learns which field is
+ * wrong instead of reading a constraint's text. */
+
+int store_dest_get_t38(store_t *st, const char *number, int *t38, char *err, size_t errlen)
+{
+	return st->ops->dest_get_t38(st, number, t38, err, errlen);
+}
+
+/* store_dest_set_t38 - remember whether a destination takes T.38; 0 or -1 */
+int store_dest_set_t38(store_t *st, const char *number, int t38, long now,
+    char *err, size_t errlen)
+{
+	if (!number || !*number) {
+		snprintf(err, errlen, "destination T.38: no number");
+		return -1;
+	}
+	if (t38 < -1 || t38 > 1) {
+		snprintf(err, errlen, "destination %s: T.38 %d is not -1 (unknown), 0 or 1", number, t38);
+		return -1;
+	}
+	return st->ops->dest_set_t38(st, number, t38, now, err, errlen);
+}
+
+/* one_of - 1 if v is NULL or one of the NULL-terminated words */
+static int one_of(const char *v, const char *const *words)
+{
+	for (int i = 0; v && words[i]; i++)
+		if (strcmp(v, words[i]) == 0)
+			return 1;
+	return v == NULL;
+}
+
+/* store_inbound_add - check a received fax and store it durably; 0 or -1 */
+int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
+    char *err, size_t errlen)
+{
+	static const char *const outcomes[] = { "ok", "partial", "failed", NULL };
+	static const char *const transports[] = { "t38", "t38-dtls", "g711", "sim", NULL };
+
+	if (in->received_at <= 0)
+		snprintf(err, errlen, "inbound fax: received_at %ld is not a time", in->received_at);
+	else if (!one_of(in->outcome, outcomes))
+		snprintf(err, errlen, "inbound fax: outcome '%s' is not ok, partial or failed",
+		    in->outcome);
+	else if (!one_of(in->transport, transports))
+		snprintf(err, errlen, "inbound fax: transport '%s' is not t38, t38-dtls, g711 or sim",
+		    in->transport);
+	else if (in->pages < 0 || in->bytes < 0)
+		snprintf(err, errlen, "inbound fax: %d pages, %ld bytes: not a count", in->pages,
+		    in->bytes);
+	else if (!in->tiff && in->tifflen)
+		snprintf(err, errlen, "inbound fax: a TIFF of %zu bytes without its data", in->tifflen);
+	else
+		return st->ops->inbound_add(st, in, id, err, errlen);
+	return -1;
+}
+
+int store_inbound_list(store_t *st, size_t limit, const char *state,
+    store_inbound_row_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->inbound_list(st, limit, state, rows, n, err, errlen);
+}
+
+int store_inbound_get(store_t *st, long id, store_inbound_row_t *row, int with_tiff,
+    char *err, size_t errlen)
+{
+	return st->ops->inbound_get(st, id, row, with_tiff, err, errlen);
+}
+
+/* store_inbound_row_free - free what a row holds (not the row itself) */
+void store_inbound_row_free(store_inbound_row_t *r)
+{
+	char *const strs[] = { r->channel, r->call_id, r->did, r->caller, r->remote_ident,
+		r->transport, r->resolution, r->outcome, r->status, r->error_code, r->error_text,
+		r->dtmf, r->state };
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
+	free(r->tiff);
+	memset(r, 0, sizeof(*r));
+}
+
+/* store_inbound_rows_free - free store_inbound_list's rows and the array */
+void store_inbound_rows_free(store_inbound_row_t *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		store_inbound_row_free(&rows[i]);
+	free(rows);
+}

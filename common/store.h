@@ -1,6 +1,7 @@
 /*
  * NAME
- *	store - the job store: messages, documents, jobs, attempts, notices
+ *	store - the job store: messages, documents, jobs, attempts, notices,
+ *	received faxes
  * SYNOPSIS
  *	#include "store.h"
  *	store_t *store_open(const char *spec, char *err, size_t errlen);
@@ -23,6 +24,15 @@
  *	int store_put_render(st, message, data, len, pages, resolution, err, errlen);
  *	int store_dest_get(st, number, &ecm, modems, mlen, err, errlen);
  *	int store_dest_set(st, number, ecm, modems, now, err, errlen);
+ *	int store_dest_get_t38(st, number, &t38, err, errlen);
+ *	int store_dest_set_t38(st, number, t38, now, err, errlen);
+ *
+ *	Received faxes (the SIP channel; faxgatectl inbound):
+ *	int store_inbound_add(st, in, &id, err, errlen);
+ *	int store_inbound_list(st, limit, state, &rows, &n, err, errlen);
+ *	int store_inbound_get(st, id, &row, with_tiff, err, errlen);
+ *	void store_inbound_row_free(row);
+ *	void store_inbound_rows_free(rows, n);
  *
  *	Notices:
  *	int store_notice_due(st, now, gathered, messages, max, &n, err, errlen);
@@ -64,7 +74,25 @@
  *	(a second render of the same message is ignored, so every job and
  *	host sends the same pages). store_dest_get returns 1 and what a
  *	destination was last seen to need (ECM, fastest modem), 0 if unknown;
- *	store_dest_set remembers it.
+ *	store_dest_set remembers it. store_dest_get_t38 sets *t38 to 1 if the
+ *	destination last took T.38, 0 if it refused it (488, or no answer to
+ *	the re-INVITE: call it with G.711 at once), -1 if not known.
+ *	store_dest_set_t38 remembers that (-1 forgets it); it creates the
+ *	destination with the default ECM and modems if there is none (which
+ *	store_dest_get then returns), and never changes those of one that
+ *	exists.
+ *
+ *	store_inbound_add stores one fax received from the phone side,
+ *	committed durably (fsync) before it returns 0 with its id in *id (id
+ *	may be NULL). NULL strings are stored as NULL, except did (NULL is
+ *	""); an empty TIFF is stored as none. outcome and transport must be
+ *	NULL or one of the values store_inbound_t lists; a wrong one, a
+ *	received_at that is not a time, a negative count or a tifflen without
+ *	tiff is refused with the field named in err. store_inbound_list
+ *	returns up to limit (0: all) received faxes, in state (NULL: any),
+ *	newest first, without their TIFF (free with store_inbound_rows_free).
+ *	store_inbound_get returns 1 and one of them (with its TIFF if
+ *	with_tiff; free with store_inbound_row_free), 0 if there is no such id.
  *
  *	store_notice_due lists messages with a notice due now: in gathered
  *	mode "failed"/"delivered" notices wait until every job of the message
@@ -191,6 +219,8 @@ struct store_job_filter;
 struct store_job_info;
 struct store_job_detail;
 struct store_stats;
+struct store_inbound;
+struct store_inbound_row;
 
 /* What a backend implements; the store_* calls dispatch here. */
 typedef struct store_ops {
@@ -223,6 +253,13 @@ typedef struct store_ops {
 	int (*job_detail)(store_t *, long, struct store_job_detail *, char *, size_t);
 	int (*stats)(store_t *, long, struct store_stats *, char *, size_t);
 	int (*job_change)(store_t *, long, int, long, char *, size_t, char *, size_t);
+	/* The SIP channel: T.38 per destination, received faxes. */
+	int (*dest_get_t38)(store_t *, const char *, int *, char *, size_t);
+	int (*dest_set_t38)(store_t *, const char *, int, long, char *, size_t);
+	int (*inbound_add)(store_t *, const struct store_inbound *, long *, char *, size_t);
+	int (*inbound_list)(store_t *, size_t, const char *, struct store_inbound_row **,
+	    size_t *, char *, size_t);
+	int (*inbound_get)(store_t *, long, struct store_inbound_row *, int, char *, size_t);
 } store_ops_t;
 
 struct store {
@@ -262,6 +299,9 @@ int store_dest_get(store_t *st, const char *number, int *ecm, char *modems,
     size_t mlen, char *err, size_t errlen);
 int store_dest_set(store_t *st, const char *number, int ecm, const char *modems,
     long now, char *err, size_t errlen);
+int store_dest_get_t38(store_t *st, const char *number, int *t38, char *err, size_t errlen);
+int store_dest_set_t38(store_t *st, const char *number, int t38, long now,
+    char *err, size_t errlen);
 
 int store_notice_due(store_t *st, long now, int gathered, long *messages,
     size_t max, size_t *n, char *err, size_t errlen);
@@ -380,6 +420,51 @@ int store_job_change(store_t *st, long job, store_change_t change, long now,
 const char *const *store_change_states(store_change_t change);
 const char *store_change_target(store_change_t change);
 const char *store_change_name(store_change_t change);
+
+/* Received faxes (see the top comment). Times are unix times. */
+typedef struct store_inbound {
+	long received_at;		/* call start, > 0 */
+	long ended_at;			/* 0: not known */
+	const char *channel, *call_id;	/* "sip/3", the SIP Call-ID */
+	const char *did;		/* the number dialled as received; NULL is "" */
+	const char *caller;		/* calling number, may be "" */
+	const char *remote_ident;	/* the far end's TSI */
+	const char *transport;		/* "t38", "t38-dtls", "g711", "sim" */
+	int pages;			/* pages received, >= 0 */
+	long bytes;			/* >= 0 */
+	const char *resolution;		/* e.g. "204x196" */
+	int bit_rate;			/* <= 0: not known */
+	int ecm;			/* 0, 1, or < 0: not known */
+	const char *outcome;		/* "ok", "partial" (pages, then a failure), "failed" */
+	const char *status, *error_code, *error_text;	/* status: RFC 3463, "2.0.0" */
+	const char *dtmf;		/* digits collected, may be NULL */
+	const void *tiff;		/* the pages as a multi-page TIFF; NULL if none */
+	size_t tifflen;
+} store_inbound_t;
+
+/* A received fax as stored. Strings are malloc'ed, NULL for SQL NULL
+ * (did and state never are); tifflen is the TIFF's size even when tiff
+ * was not loaded (0: no TIFF). */
+typedef struct store_inbound_row {
+	long id, received_at, ended_at;	/* ended_at 0: not known */
+	char *channel, *call_id, *did, *caller, *remote_ident, *transport;
+	int pages;
+	long bytes;
+	char *resolution;
+	int bit_rate, ecm;		/* -1: not known */
+	char *outcome, *status, *error_code, *error_text, *dtmf, *state;
+	unsigned char *tiff;		/* NULL unless loaded and present */
+	size_t tifflen;
+} store_inbound_row_t;
+
+int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
+    char *err, size_t errlen);
+int store_inbound_list(store_t *st, size_t limit, const char *state,
+    store_inbound_row_t **rows, size_t *n, char *err, size_t errlen);
+int store_inbound_get(store_t *st, long id, store_inbound_row_t *row, int with_tiff,
+    char *err, size_t errlen);
+void store_inbound_row_free(store_inbound_row_t *row);
+void store_inbound_rows_free(store_inbound_row_t *rows, size_t n);
 
 /* Backends. */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);

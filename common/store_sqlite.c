@@ -312,6 +312,11 @@ static const store_ops_t sqlite_ops = {
 	.job_detail = sqs_ctl_detail,
 	.stats = sqs_ctl_stats,
 	.job_change = sqs_ctl_change,
+	.dest_get_t38 = sqs_dest_get_t38,
+	.dest_set_t38 = sqs_dest_set_t38,
+	.inbound_add = sqs_inbound_add,
+	.inbound_list = sqs_inbound_list,
+	.inbound_get = sqs_inbound_get,
 };
 
 /* store_sqlite_open - open PATH, migrate, returns the store or NULL */

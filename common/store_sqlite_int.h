@@ -1,7 +1,8 @@
 /*
  * store_sqlite_int.h - internal to the SQLite backend (store_sqlite*.c):
- * the handle, small helpers, and the dialer/notice operations defined in
- * store_sqlite_jobs.c. Nothing outside the backend includes this.
+ * the handle, small helpers, and the operations defined in
+ * store_sqlite_jobs.c, store_sqlite_ctl.c and store_sqlite_inbound.c.
+ * Nothing outside the backend includes this.
  */
 #ifndef FAXGATE_STORE_SQLITE_INT_H
 #define FAXGATE_STORE_SQLITE_INT_H
@@ -65,5 +66,13 @@ int sqs_ctl_list(store_t *, const store_job_filter_t *, store_job_info_t **, siz
 int sqs_ctl_detail(store_t *, long, store_job_detail_t *, char *, size_t);
 int sqs_ctl_stats(store_t *, long, store_stats_t *, char *, size_t);
 int sqs_ctl_change(store_t *, long, int, long, char *, size_t, char *, size_t);
+
+/* store_sqlite_inbound.c: the SIP channel (T.38 per destination, received faxes). */
+int sqs_dest_get_t38(store_t *, const char *, int *, char *, size_t);
+int sqs_dest_set_t38(store_t *, const char *, int, long, char *, size_t);
+int sqs_inbound_add(store_t *, const store_inbound_t *, long *, char *, size_t);
+int sqs_inbound_list(store_t *, size_t, const char *, store_inbound_row_t **, size_t *,
+    char *, size_t);
+int sqs_inbound_get(store_t *, long, store_inbound_row_t *, int, char *, size_t);
 
 #endif

@@ -401,7 +401,7 @@ int sqs_dest_get(store_t *base, const char *number, int *ecm, char *modems,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prepare(s, "SELECT ecm, modems FROM destinations WHERE number = ?1", &st, err, errlen) < 0)
+	if (prepare(s, "SELECT ecm, modems FROM destinations WHERE number = ?1 AND updated_at > 0", &st, err, errlen) < 0)
 		return -1;
 	sqs_bind_text(st, 1, number);
 	rc = sqlite3_step(st);

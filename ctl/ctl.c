@@ -33,6 +33,12 @@ void ctl_usage(FILE *f)
 	    "  hold JOB       queued, retry_wait -> held\n"
 	    "  release JOB    held -> queued, due now\n"
 	    "  stats          jobs by state; attempts, pages, notices (24 h and overall)\n"
+	    "  inbound [-n N] [--state S]\n"
+	    "                 received faxes, newest first (the newest 50 unless -n; 0: all)\n"
+	    "  inbound show ID\n"
+	    "                 a received fax, every field\n"
+	    "  inbound tiff ID FILE\n"
+	    "                 write its pages to FILE as a TIFF (-: standard output)\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE\n"
@@ -43,8 +49,9 @@ void ctl_usage(FILE *f)
 	    "TIME is YYYY-MM-DD or \"YYYY-MM-DD HH:MM[:SS]\" (local time), or relative\n"
 	    "to now: -30m, -2h, -7d. A bare date in --until means the end of that day.\n"
 	    "States: queued rendering ready sending retry_wait done failed held cancelled.\n"
-	    "Exit status: 0 done, 1 no such job or wrong state, 64 usage, 75 store,\n"
-	    "78 configuration.\n", f);
+	    "Received faxes: new mailing mailed failed held.\n"
+	    "Exit status: 0 done, 1 no such job or fax, wrong state, or no pages, 64 usage,\n"
+	    "74 output not written, 75 store, 78 configuration.\n", f);
 }
 
 /* ctl_usage_error - a usage message and the usage text, returns CTL_EUSAGE */

@@ -7,6 +7,7 @@
  *	int ctl_show(ctl_t *c, int argc, char **argv);
  *	int ctl_stats(ctl_t *c, int argc, char **argv);
  *	int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
+ *	int ctl_inbound(ctl_t *c, int argc, char **argv);
  *	void ctl_usage(FILE *f);
  *	int ctl_usage_error(ctl_t *c, const char *fmt, ...);
  *	int ctl_store_error(ctl_t *c, const char *err);
@@ -16,6 +17,8 @@
  *	void ctl_close(ctl_t *c);
  *	void ctl_json_job(ctl_json_t *j, const char *key, const store_job_info_t *i);
  *	void ctl_job_next(char *buf, size_t len, const store_job_info_t *i, long now);
+ *	void ctl_line(ctl_t *c, const char *key, const char *value);
+ *	void ctl_line_time(ctl_t *c, const char *key, long t);
  *
  *	int ctl_parse_time(const char *s, long now, int end_of_day, long *t);
  *	int ctl_parse_job(const char *s, long *job);
@@ -55,6 +58,10 @@
  *	0, -1 after --help (exit 0), or an exit status.
  *	ctl_json_job writes a job's own fields (list and show share it);
  *	ctl_job_next says when a waiting job is tried next ("now", "in 5m").
+ *	ctl_line prints one "  key   value" line of a detail view (show,
+ *	inbound show), the value cleaned for the terminal, "-" if NULL or "";
+ *	ctl_line_time one with a local time and how long ago or ahead it is.
+ *	ctl_inbound lists received faxes, shows one, or writes its TIFF.
  *
  *	ctl_parse_time reads YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (local time; a
  *	'T' may stand for the space), "now", or a time relative to now such
@@ -83,9 +90,10 @@
  *	char * per column; NULL prints "-") and print them aligned under the
  *	headers, two spaces apart; align has one 'l' or 'r' per column.
  * DIAGNOSTICS
- *	Commands return 0, CTL_EFAIL (no such job, a job in the wrong state),
- *	CTL_EUSAGE, CTL_EIO, CTL_ETEMP (the store) or CTL_ECONFIG, after a
- *	message on c->err. ctl_parse_time and ctl_parse_job return 0 or -1.
+ *	Commands return 0, CTL_EFAIL (no such job or received fax, a job in
+ *	the wrong state, a received fax without pages), CTL_EUSAGE, CTL_EIO,
+ *	CTL_ETEMP (the store) or CTL_ECONFIG, after a message on c->err.
+ *	ctl_parse_time and ctl_parse_job return 0 or -1.
  */
 #ifndef FAXGATE_CTL_H
 #define FAXGATE_CTL_H
@@ -116,6 +124,7 @@ int ctl_list(ctl_t *c, int argc, char **argv);
 int ctl_show(ctl_t *c, int argc, char **argv);
 int ctl_stats(ctl_t *c, int argc, char **argv);
 int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
+int ctl_inbound(ctl_t *c, int argc, char **argv);
 
 void ctl_usage(FILE *f);
 int ctl_usage_error(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -149,6 +158,8 @@ void ctl_json_free(ctl_json_t *j);
 void ctl_json_quote(FILE *f, const char *s);
 void ctl_json_job(ctl_json_t *j, const char *key, const store_job_info_t *i);
 void ctl_job_next(char *buf, size_t len, const store_job_info_t *i, long now);
+void ctl_line(ctl_t *c, const char *key, const char *value);
+void ctl_line_time(ctl_t *c, const char *key, long t);
 
 typedef struct ctl_table ctl_table_t;
 ctl_table_t *ctl_table_new(const char *const *headers, const char *align);

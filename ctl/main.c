@@ -1,12 +1,12 @@
 /*
  * faxgatectl - the operator's tool: list, show, retry, cancel, hold and
- * release fax jobs, and count them.
+ * release fax jobs, and count them; list and show received faxes.
  *
  * usage: faxgatectl [-c FILE] [--json] COMMAND [ARGS]   (faxgatectl -h)
  *
- * Exit status: 0 done; 1 no such job, or a job in the wrong state; 64
- * usage; 74 output could not be written; 75 the store; 78 the
- * configuration.
+ * Exit status: 0 done; 1 no such job or received fax, a job in the wrong
+ * state, or a received fax without pages; 64 usage; 74 output could not
+ * be written; 75 the store; 78 the configuration.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@ static const struct {
 	{ "cancel", NULL, STORE_CANCEL },
 	{ "hold", NULL, STORE_HOLD },
 	{ "release", NULL, STORE_RELEASE },
+	{ "inbound", ctl_inbound, 0 },
 };
 
 int main(int argc, char **argv)

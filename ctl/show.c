@@ -43,8 +43,8 @@ int ctl_job_arg(ctl_t *c, int argc, char **argv, long *job)
 	return 0;
 }
 
-/* line - one "  key  value" line of the human form; value cleaned */
-static void line(ctl_t *c, const char *key, const char *value)
+/* ctl_line - one "  key  value" line of the human form; value cleaned */
+void ctl_line(ctl_t *c, const char *key, const char *value)
 {
 	char buf[1024];
 
@@ -52,19 +52,19 @@ static void line(ctl_t *c, const char *key, const char *value)
 	fprintf(c->out, "  %-16s %s\n", key, buf);
 }
 
-/* line_time - a time line: local time and how long ago or ahead */
-static void line_time(ctl_t *c, const char *key, long t)
+/* ctl_line_time - a time line: local time and how long ago or ahead */
+void ctl_line_time(ctl_t *c, const char *key, long t)
 {
 	char when[32], rel[48], buf[96];
 
 	if (t <= 0) {
-		line(c, key, NULL);
+		ctl_line(c, key, NULL);
 		return;
 	}
 	ctl_fmt_time(when, sizeof(when), t);
 	ctl_fmt_due(rel, sizeof(rel), t, c->now);
 	snprintf(buf, sizeof(buf), "%s (%s)", when, rel);
-	line(c, key, buf);
+	ctl_line(c, key, buf);
 }
 
 /* human_job - the job and its message */
@@ -76,41 +76,41 @@ static void human_job(ctl_t *c, const store_job_detail_t *d)
 	char buf[512], when[32];
 
 	fprintf(c->out, "job %ld\n", j->id);
-	line(c, "state", j->state);
-	line(c, "recipient", j->recipient);
-	line(c, "number", j->number);
-	line(c, "subaddress", j->subaddress);
-	line(c, "qualifiers", j->qualifiers);
-	line(c, "dial", j->dial);
-	line(c, "domain", j->domain);
-	line(c, "notify", j->notify);
-	line(c, "orcpt", j->orcpt);
+	ctl_line(c, "state", j->state);
+	ctl_line(c, "recipient", j->recipient);
+	ctl_line(c, "number", j->number);
+	ctl_line(c, "subaddress", j->subaddress);
+	ctl_line(c, "qualifiers", j->qualifiers);
+	ctl_line(c, "dial", j->dial);
+	ctl_line(c, "domain", j->domain);
+	ctl_line(c, "notify", j->notify);
+	ctl_line(c, "orcpt", j->orcpt);
 	snprintf(buf, sizeof(buf), "%d", j->attempts);
-	line(c, "attempts", buf);
+	ctl_line(c, "attempts", buf);
 	if (j->pages_total > 0)
 		snprintf(buf, sizeof(buf), "%d of %d confirmed", j->pages_confirmed, j->pages_total);
 	else
 		snprintf(buf, sizeof(buf), "%d confirmed, total not known yet", j->pages_confirmed);
-	line(c, "pages", buf);
-	line(c, "status", j->status);
-	line(c, "diagnostic", j->diagnostic);
-	line_time(c, "created", j->created_at);
-	line_time(c, "updated", i->updated_at);
-	line_time(c, "first attempt", j->first_attempt_at);
-	line_time(c, "last attempt", i->last_attempt_at);
+	ctl_line(c, "pages", buf);
+	ctl_line(c, "status", j->status);
+	ctl_line(c, "diagnostic", j->diagnostic);
+	ctl_line_time(c, "created", j->created_at);
+	ctl_line_time(c, "updated", i->updated_at);
+	ctl_line_time(c, "first attempt", j->first_attempt_at);
+	ctl_line_time(c, "last attempt", i->last_attempt_at);
 	ctl_job_next(buf, sizeof(buf), i, c->now);
 	if (strcmp(buf, "-") != 0) {
 		ctl_fmt_time(when, sizeof(when), j->next_attempt_at);
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (%s)", when);
 	}
-	line(c, "next attempt", buf);
+	ctl_line(c, "next attempt", buf);
 	if (i->lease_owner[0]) {
 		ctl_fmt_time(when, sizeof(when), i->lease_until);
 		snprintf(buf, sizeof(buf), "%s until %s%s", i->lease_owner, when,
 		    i->lease_until < c->now ? " (expired)" : "");
-		line(c, "lease", buf);
+		ctl_line(c, "lease", buf);
 	} else
-		line(c, "lease", NULL);
+		ctl_line(c, "lease", NULL);
 	if (i->notice_due[0]) {
 		snprintf(buf, sizeof(buf), "%s", i->notice_due);
 		if (i->notice_tries) {
@@ -119,23 +119,23 @@ static void human_job(ctl_t *c, const store_job_detail_t *d)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 			    " (%d failed injections, next at %s)", i->notice_tries, when);
 		}
-		line(c, "notice due", buf);
+		ctl_line(c, "notice due", buf);
 	} else
-		line(c, "notice due", NULL);
-	line_time(c, "notice sent", i->notice_sent_at);
+		ctl_line(c, "notice due", NULL);
+	ctl_line_time(c, "notice sent", i->notice_sent_at);
 
 	fprintf(c->out, "\nmessage %ld\n", m->id);
-	line(c, "sender", m->sender && *m->sender ? m->sender : "<>");
-	line(c, "message-id", m->message_id);
-	line(c, "subject", m->subject);
-	line(c, "queue id", m->queue_id);
-	line_time(c, "received", m->received_at);
+	ctl_line(c, "sender", m->sender && *m->sender ? m->sender : "<>");
+	ctl_line(c, "message-id", m->message_id);
+	ctl_line(c, "subject", m->subject);
+	ctl_line(c, "queue id", m->queue_id);
+	ctl_line_time(c, "received", m->received_at);
 	ctl_fmt_size(buf, sizeof(buf), (long)m->rawlen);
-	line(c, "size", buf);
-	line(c, "client", d->client_addr);
-	line(c, "auth user", d->auth_user);
-	line(c, "envid", m->envid);
-	line(c, "ret", m->ret);
+	ctl_line(c, "size", buf);
+	ctl_line(c, "client", d->client_addr);
+	ctl_line(c, "auth user", d->auth_user);
+	ctl_line(c, "envid", m->envid);
+	ctl_line(c, "ret", m->ret);
 }
 
 /* human_docs - the message's documents as a table */
@@ -174,30 +174,30 @@ static void human_attempts(ctl_t *c, const store_job_detail_t *d)
 	for (size_t k = 0; k < d->nattempts; k++) {
 		const store_attempt_info_t *a = &d->attempts[k];
 		fprintf(c->out, "\nattempt %d\n", a->attempt);
-		line_time(c, "start", a->started_at);
+		ctl_line_time(c, "start", a->started_at);
 		if (a->ended_at) {
 			char dur[32];
 			ctl_fmt_age(dur, sizeof(dur), a->ended_at - a->started_at);
 			ctl_fmt_time(buf, sizeof(buf), a->ended_at);
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (took %s)", dur);
-			line(c, "end", buf);
+			ctl_line(c, "end", buf);
 		} else
-			line(c, "end", "- (in progress, or its dialer stopped)");
+			ctl_line(c, "end", "- (in progress, or its dialer stopped)");
 		snprintf(buf, sizeof(buf), "%d (from page %d)", a->pages_sent, a->first_page);
-		line(c, "pages sent", buf);
+		ctl_line(c, "pages sent", buf);
 		snprintf(buf, sizeof(buf), "%ld", a->bytes);
-		line(c, "bytes", buf);
-		line(c, "resolution", a->resolution);
+		ctl_line(c, "bytes", buf);
+		ctl_line(c, "resolution", a->resolution);
 		snprintf(buf, sizeof(buf), "%d", a->bit_rate);
-		line(c, "bit rate", a->bit_rate >= 0 ? buf : NULL);
-		line(c, "ecm", a->ecm < 0 ? NULL : a->ecm ? "yes" : "no");
-		line(c, "outcome", a->outcome);
-		line(c, "status", a->status);
-		line(c, "error code", a->error_code);
-		line(c, "error text", a->error_text);
-		line(c, "channel", a->channel);
-		line(c, "call id", a->call_id);
-		line_time(c, "notice", a->notice_at);
+		ctl_line(c, "bit rate", a->bit_rate >= 0 ? buf : NULL);
+		ctl_line(c, "ecm", a->ecm < 0 ? NULL : a->ecm ? "yes" : "no");
+		ctl_line(c, "outcome", a->outcome);
+		ctl_line(c, "status", a->status);
+		ctl_line(c, "error code", a->error_code);
+		ctl_line(c, "error text", a->error_text);
+		ctl_line(c, "channel", a->channel);
+		ctl_line(c, "call id", a->call_id);
+		ctl_line_time(c, "notice", a->notice_at);
 	}
 }
 
