@@ -99,6 +99,32 @@ static const struct key keys[] = {
 	{ "sim", "outdir", K_STR, CF(sim_outdir) },
 	{ "sim", "behaviour", K_LIST, CF(sim_behaviour) },
 	{ "sim", "ring_timeout", K_UINT, CF(sim_ring_timeout) },
+	{ "sip", "listen", K_STR, CF(sip_listen) },
+	{ "sip", "tls_listen", K_STR, CF(sip_tls_listen) },
+	{ "sip", "tls_dir", K_STR, CF(sip_tls_dir) },
+	{ "sip", "tls_verify", K_BOOL, CF(sip_tls_verify) },
+	{ "sip", "trunk", K_STR, CF(sip_trunk) },
+	{ "sip", "from", K_STR, CF(sip_from) },
+	{ "sip", "proxy", K_STR, CF(sip_proxy) },
+	{ "sip", "registrar", K_STR, CF(sip_registrar) },
+	{ "sip", "username", K_STR, CF(sip_username) },
+	{ "sip", "password", K_STR, CF(sip_password) },
+	{ "sip", "media_address", K_STR, CF(sip_media_address) },
+	{ "sip", "media_ports", K_STR, CF(sip_media_ports) },
+	{ "sip", "t38", K_BOOL, CF(sip_t38) },
+	{ "sip", "t38_offer_first", K_BOOL, CF(sip_t38_offer_first) },
+	{ "sip", "t38_reinvite_delay", K_UINT, CF(sip_t38_reinvite_delay) },
+	{ "sip", "t38_reinvite_form", K_STR, CF(sip_t38_reinvite_form) },
+	{ "sip", "t38_ec", K_STR, CF(sip_t38_ec) },
+	{ "sip", "dtls", K_STR, CF(sip_dtls) },
+	{ "sip", "session_expires", K_UINT, CF(sip_session_expires) },
+	{ "sip", "ring_timeout", K_UINT, CF(sip_ring_timeout) },
+	{ "sip", "inbound", K_BOOL, CF(sip_inbound) },
+	{ "sip", "inbound_channels", K_UINT, CF(sip_inbound_channels) },
+	{ "sip", "inbound_ident", K_STR, CF(sip_inbound_ident) },
+	{ "sip", "speed", K_UINT, CF(sip_speed) },
+	{ "sip", "loss_percent", K_UINT, CF(sip_loss_percent) },
+	{ "sip", "rtp_conceal", K_UINT, CF(sip_rtp_conceal) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -326,6 +352,32 @@ config_t *config_defaults(void)
 	cf->sim_outdir = strdup("/var/spool/faxgate/sim");
 	cf->sim_behaviour = NULL;
 	cf->sim_ring_timeout = 30;
+	cf->sip_listen = strdup("sip:127.0.0.1:5060");
+	cf->sip_tls_listen = strdup("");
+	cf->sip_tls_dir = strdup("/etc/faxgate/tls");
+	cf->sip_tls_verify = 1;
+	cf->sip_trunk = strdup("");
+	cf->sip_from = strdup("");
+	cf->sip_proxy = strdup("");
+	cf->sip_registrar = strdup("");
+	cf->sip_username = strdup("");
+	cf->sip_password = strdup("");
+	cf->sip_media_address = strdup("127.0.0.1");
+	cf->sip_media_ports = strdup("16000-16999");
+	cf->sip_t38 = 1;
+	cf->sip_t38_offer_first = 0;
+	cf->sip_t38_reinvite_delay = 2000;
+	cf->sip_t38_reinvite_form = strdup("replace");
+	cf->sip_t38_ec = strdup("fec redundancy none");
+	cf->sip_dtls = strdup("off");
+	cf->sip_session_expires = 0;
+	cf->sip_ring_timeout = 60;
+	cf->sip_inbound = 1;
+	cf->sip_inbound_channels = 8;
+	cf->sip_inbound_ident = strdup("");
+	cf->sip_speed = 1;
+	cf->sip_loss_percent = 0;
+	cf->sip_rtp_conceal = 0;
 	cidr_list_parse("127.0.0.0/8, ::1/128", &cf->networks, err, sizeof(err));
 	cf->sender_domains = calloc(1, sizeof(char *));
 	return cf;
@@ -375,6 +427,64 @@ static fax_domain_t *add_domain(config_t *cf, const char *name)
 }
 
 /* finish - turn the collected text into checked structures, 0 or -1 */
+
+/* check_sip - the [sip] section, 0 or -1 with the error recorded */
+static int check_sip(struct parse *p, config_t *cf)
+{
+	unsigned lo, hi;
+	char tail;
+
+	if (sscanf(cf->sip_media_ports, "%u-%u%c", &lo, &hi, &tail) != 2 ||
+	    lo < 1024 || hi > 65535 || hi < lo + 1)
+		return perr(p, "[sip] media_ports '%s' must be LOW-HIGH within 1024-65535, at least two ports",
+		    cf->sip_media_ports), -1;
+	cf->sip_port_min = lo;
+	cf->sip_port_max = hi;
+	if (strcmp(cf->sip_dtls, "off") != 0 && strcmp(cf->sip_dtls, "offer") != 0 &&
+	    strcmp(cf->sip_dtls, "require") != 0)
+		return perr(p, "[sip] dtls '%s' must be off, offer or require", cf->sip_dtls), -1;
+	if (strcmp(cf->sip_t38_reinvite_form, "replace") != 0 &&
+	    strcmp(cf->sip_t38_reinvite_form, "audio0") != 0)
+		return perr(p, "[sip] t38_reinvite_form '%s' must be replace or audio0",
+		    cf->sip_t38_reinvite_form), -1;
+	{
+		char *copy = strdup(cf->sip_t38_ec), *save = NULL, *w;
+		int bad = 0;
+
+		for (w = copy ? strtok_r(copy, " \t,", &save) : NULL; w; w = strtok_r(NULL, " \t,", &save))
+			if (strcmp(w, "fec") != 0 && strcmp(w, "redundancy") != 0 && strcmp(w, "none") != 0)
+				bad = 1;
+		free(copy);
+		if (bad)
+			return perr(p, "[sip] t38_ec '%s': each entry must be fec, redundancy or none", cf->sip_t38_ec), -1;
+	}
+	if (cf->sip_speed < 1 || cf->sip_speed > 50)
+		return perr(p, "[sip] speed must be between 1 and 50"), -1;
+	if (cf->sip_loss_percent > 90)
+		return perr(p, "[sip] loss_percent must be between 0 and 90"), -1;
+	if (cf->sip_rtp_conceal > 50)
+		return perr(p, "[sip] rtp_conceal must be between 0 and 50"), -1;
+	if (cf->sip_inbound_channels > 1000)
+		return perr(p, "[sip] inbound_channels must be at most 1000"), -1;
+	if (strlen(cf->sip_inbound_ident) > 20)
+		return perr(p, "[sip] inbound_ident '%s' is longer than 20 characters", cf->sip_inbound_ident), -1;
+	if (strcmp(cf->driver, "sip") == 0) {
+		if (strncmp(cf->sip_listen, "sip:", 4) != 0)
+			return perr(p, "[sip] listen '%s' must be a sip: URI such as sip:127.0.0.1:5060",
+			    cf->sip_listen), -1;
+		if (*cf->sip_tls_listen && strncmp(cf->sip_tls_listen, "sips:", 5) != 0)
+			return perr(p, "[sip] tls_listen '%s' must be a sips: URI", cf->sip_tls_listen), -1;
+		if (!*cf->sip_trunk || (strncmp(cf->sip_trunk, "sip:", 4) != 0 &&
+		    strncmp(cf->sip_trunk, "sips:", 5) != 0))
+			return perr(p, "[sip] trunk must be a sip: or sips: URI with {dial}, e.g. sip:{dial}@192.0.2.1"), -1;
+		if (strstr(cf->sip_trunk, "{dial}") == NULL && strstr(cf->sip_trunk, "{number}") == NULL)
+			return perr(p, "[sip] trunk '%s' has neither {dial} nor {number}", cf->sip_trunk), -1;
+		if (*cf->sip_password && !*cf->sip_username)
+			return perr(p, "[sip] password without username"), -1;
+	}
+	return 0;
+}
+
 static int finish(struct parse *p)
 {
 	config_t *cf = p->cf;
@@ -390,8 +500,10 @@ static int finish(struct parse *p)
 		if ((cf->notice_from = malloc(n)) != NULL)
 			snprintf(cf->notice_from, n, "MAILER-DAEMON@%s", cf->hostname);
 	}
-	if (strcmp(cf->driver, "sim") != 0)
-		return perr(p, "[dialer] driver '%s' is not known (sim)", cf->driver), -1;
+	if (strcmp(cf->driver, "sim") != 0 && strcmp(cf->driver, "sip") != 0)
+		return perr(p, "[dialer] driver '%s' is not known (sim, sip)", cf->driver), -1;
+	if (check_sip(p, cf) < 0)
+		return -1;
 	if (cf->channels == 0 || cf->channels > 1000)
 		return perr(p, "[dialer] channels must be between 1 and 1000"), -1;
 	if (cf->lease < 10)
@@ -534,6 +646,12 @@ void config_free(config_t *cf)
 	free(cf->driver); free(cf->ident); free(cf->page_header); free(cf->spool);
 	free(cf->sendmail); free(cf->sendmail_config); free(cf->notice_from);
 	free(cf->sim_mode); free(cf->sim_outdir); free(cf->sim_behaviour);
+	free(cf->sip_listen); free(cf->sip_tls_listen); free(cf->sip_tls_dir);
+	free(cf->sip_trunk); free(cf->sip_from); free(cf->sip_proxy);
+	free(cf->sip_registrar); free(cf->sip_username); free(cf->sip_password);
+	free(cf->sip_media_address); free(cf->sip_media_ports);
+	free(cf->sip_t38_reinvite_form); free(cf->sip_t38_ec); free(cf->sip_dtls);
+	free(cf->sip_inbound_ident);
 	for (size_t i = 0; i < cf->ndomains; i++) {
 		free(cf->domains[i].name);
 		dialplan_free(cf->domains[i].dialplan);

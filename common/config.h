@@ -87,6 +87,31 @@ typedef struct config {
 	char *sim_outdir;
 	char *sim_behaviour;	/* NUMBER=BEHAVIOUR list */
 	unsigned sim_ring_timeout;
+	/* [sip] */
+	char *sip_listen;	/* SIP URI to bind, UDP and TCP */
+	char *sip_tls_listen;	/* sips: URI, "" = no TLS */
+	char *sip_tls_dir;	/* agent.pem + cafile.pem */
+	int sip_tls_verify;
+	char *sip_trunk;	/* Request-URI template, {dial} and {number} */
+	char *sip_from;		/* our identity */
+	char *sip_proxy, *sip_registrar, *sip_username, *sip_password;
+	char *sip_media_address;
+	char *sip_media_ports;	/* "LOW-HIGH" */
+	unsigned sip_port_min, sip_port_max;
+	int sip_t38;		/* offer and accept T.38 */
+	int sip_t38_offer_first;
+	unsigned sip_t38_reinvite_delay;	/* ms; calling side */
+	char *sip_t38_reinvite_form;	/* "replace" or "audio0" */
+	char *sip_t38_ec;	/* preference list: fec redundancy none */
+	char *sip_dtls;		/* off, offer, require */
+	unsigned sip_session_expires;
+	unsigned sip_ring_timeout;
+	int sip_inbound;	/* answer incoming calls */
+	unsigned sip_inbound_channels;
+	char *sip_inbound_ident;	/* our CSI */
+	unsigned sip_speed;	/* tests: line seconds per real second */
+	unsigned sip_loss_percent;	/* tests: outgoing media dropped */
+	unsigned sip_rtp_conceal;
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

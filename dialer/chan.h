@@ -35,6 +35,8 @@
  *	    ident	our TSI, at most 20 characters
  *	    header	page header line, at most 50 characters
  *	    job_id, attempt identify the attempt in logs and file names
+ *	    t38		what the destination showed before: -1 unknown,
+ *			0 refused T.38 (do not ask again), 1 took it
  *	After a successful chan_call(), on_page(user, pages) is called each
  *	time the far end confirms a page, with the number of pages confirmed
  *	in this call so far (the page number is first_page - 1 + pages), so
@@ -78,6 +80,7 @@ typedef struct chan_call_params {
 	const char *header;
 	long job_id;
 	int attempt;
+	int t38;
 } chan_call_params_t;
 
 typedef void (*chan_done_cb)(void *user, const fax_result_t *r);

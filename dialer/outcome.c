@@ -180,6 +180,7 @@ void fax_result_init(fax_result_t *r)
 	copy(r->status, sizeof(r->status), "4.3.0");
 	copy(r->error_code, sizeof(r->error_code), "NONE");
 	copy(r->error_text, sizeof(r->error_text), "no result was recorded");
+	r->t38 = -1;
 }
 
 /* fax_t30_code_name - symbolic name of a T30_ERR_* code, returns a constant */

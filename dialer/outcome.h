@@ -20,7 +20,7 @@
  *	store, a sentence for humans, and the transfer figures.
  *
  *	fax_result_init() clears *r to "nothing happened yet": FAX_RETRY,
- *	4.3.0, error_code "NONE". Every other function starts from it, so
+ *	4.3.0, error_code "NONE", t38 -1 (not tried). Every other function starts from it, so
  *	no field is ever left undefined.
  *
  *	fax_result_from_t30() fills the class, status, diag, error_code,
@@ -86,6 +86,8 @@ typedef struct fax_result {
 	char resolution[16];	/* e.g. "204x196"; "" when unknown */
 	char call_id[96];	/* channel's call identifier, "" for sim */
 	int fallback_hint;	/* 1: next attempt should try without ECM / slower modems */
+	int t38;		/* SIP: -1 not tried, 0 the far end refused T.38, 1 used */
+	char transport[12];	/* "t38", "t38-dtls", "g711", "sim"; "" before media */
 } fax_result_t;
 
 void fax_result_init(fax_result_t *r);

@@ -19,6 +19,7 @@
 
 #include "chan.h"
 #include "chan_sim.h"
+#include "chan_sip.h"
 #include "log.h"
 #include "notice.h"
 #include "notices.h"
@@ -55,6 +56,7 @@ struct runner {
 	slot_t *slots;
 	size_t nslots;
 	chan_sim_config_t sim;	/* shared by the sim channels: call counters */
+	sipline_t *sip;		/* driver sip: the SIP agent, incoming calls */
 	notices_t *notices;
 	uv_timer_t kick_timer, due_timer, lease_timer;
 	int stopping;
@@ -166,6 +168,9 @@ static void job_end(slot_t *s, const fax_result_t *res, int was_call)
 		u.state = "failed";
 		u.notice_due = notice_for(r, j, "failed");
 	}
+	if (was_call && res->t38 >= 0 &&
+	    store_dest_set_t38(r->st, j->number, res->t38, now, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", j->id, err);
 	if (was_call && res->fallback_hint) {
 		/* Remember what this destination needs: ECM off first, then
 		 * slower modems, so later attempts (and later jobs) start there. */
@@ -269,6 +274,9 @@ static void job_call(slot_t *s)
 		log_msg(LOG_WARNING, "job=%ld: reason=\"%s\"", j->id, err);
 	if (!r->cf->ecm)
 		ecm = 0;
+	int t38 = -1;
+	if (r->sip && store_dest_get_t38(r->st, j->number, &t38, err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "job=%ld: reason=\"%s\"", j->id, err);
 	s->attempt = j->attempts + 1;
 	s->started = now;
 	store_attempt_t a = { .attempt = s->attempt, .started_at = now, .channel = s->channel,
@@ -284,7 +292,7 @@ static void job_call(slot_t *s)
 		.dial = j->dial, .number = j->number, .tiff = s->tiff, .first_page = s->first_page,
 		.ecm = ecm, .modems = modems_of(modems), .fine = r->cf->fine,
 		.ident = r->cf->ident, .header = r->cf->page_header, .job_id = j->id,
-		.attempt = s->attempt,
+		.attempt = s->attempt, .t38 = t38,
 	};
 	s->in_call = 1;
 	log_msg(LOG_INFO, "job=%ld: dial=%s, number=%s, attempt=%d, first_page=%d, ecm=%d, modems=%s, channel=%s",
@@ -427,6 +435,51 @@ static void on_lease_timer(uv_timer_t *t)
 }
 
 /* runner_new - see runner.h */
+/* on_inbound - store a fax received on the SIP line (durable before the
+ * file goes), returns nothing */
+static void on_inbound(void *user, const sipline_inbound_t *in)
+{
+	runner_t *r = user;
+	const fax_result_t *res = in->result;
+	char err[512];
+	void *data = NULL;
+	size_t len = 0;
+	long id = 0;
+
+	if (in->pages > 0) {
+		FILE *f = fopen(in->tiff, "rb");
+		long sz;
+
+		if (f && fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
+		    fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)sz)) != NULL &&
+		    fread(data, 1, (size_t)sz, f) == (size_t)sz)
+			len = (size_t)sz;
+		if (f)
+			fclose(f);
+	}
+	store_inbound_t row = {
+		.received_at = in->started, .ended_at = in->ended, .channel = in->channel,
+		.call_id = in->call_id, .did = in->did, .caller = in->caller,
+		.remote_ident = in->remote_ident,
+		.transport = *res->transport ? res->transport : NULL,
+		.pages = in->pages, .bytes = res->bytes,
+		.resolution = *res->resolution ? res->resolution : NULL,
+		.bit_rate = res->bit_rate, .ecm = res->ecm,
+		.outcome = res->cls == FAX_OK ? "ok" : in->pages > 0 ? "partial" : "failed",
+		.status = res->status, .error_code = res->error_code, .error_text = res->error_text,
+		.tiff = len ? data : NULL, .tifflen = len,
+	};
+	if (in->pages > 0 && len == 0)
+		log_msg(LOG_ERR, "call=%s: status=store_error, reason=\"cannot read %s\"",
+		    in->call_id, in->tiff);
+	if (store_inbound_add(r->st, &row, &id, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "call=%s: status=store_error, reason=\"%s\"", in->call_id, err);
+	else
+		log_msg(LOG_INFO, "inbound=%ld: call=%s, did=%s, caller=%s, pages=%d, outcome=%s, status=%s",
+		    id, in->call_id, in->did, in->caller, in->pages, row.outcome, res->status);
+	free(data);
+}
+
 runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errlen)
 {
 	runner_t *r = calloc(1, sizeof(*r));
@@ -460,13 +513,21 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 		free(r);
 		return NULL;
 	}
+	if (strcmp(cf->driver, "sip") == 0 &&
+	    (r->sip = sipline_new(loop, cf, on_inbound, r, err, errlen)) == NULL) {
+		chan_sim_config_free(&r->sim);
+		store_close(r->st);
+		free(r);
+		return NULL;
+	}
 	r->nslots = cf->channels;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
 	for (size_t i = 0; r->slots && i < r->nslots; i++) {
 		slot_t *s = &r->slots[i];
 		s->r = r;
-		snprintf(s->channel, sizeof(s->channel), "sim/%zu", i);
-		if ((s->chan = chan_sim_new(loop, &r->sim)) == NULL) {
+		snprintf(s->channel, sizeof(s->channel), "%s/%zu", r->sip ? "sip" : "sim", i);
+		s->chan = r->sip ? chan_sip_new(r->sip) : chan_sim_new(loop, &r->sim);
+		if (s->chan == NULL) {
 			snprintf(err, errlen, "out of memory making channel %zu", i);
 			/* XXX channels made so far are not closed: start-up fails anyway */
 			return NULL;
@@ -495,6 +556,19 @@ void runner_reload(runner_t *r, const config_t *cf)
 	runner_kick(r);
 }
 
+static void runner_free(void *arg)
+{
+	runner_t *r = arg;
+	void (*done)(void *) = r->stop_done;
+	void *darg = r->stop_arg;
+
+	chan_sim_config_free(&r->sim);
+	store_close(r->st);
+	free(r->slots);
+	free(r);
+	done(darg);
+}
+
 static void on_runner_closed(uv_handle_t *h)
 {
 	runner_t *r = h->data;
@@ -503,13 +577,10 @@ static void on_runner_closed(uv_handle_t *h)
 		return;
 	for (size_t i = 0; i < r->nslots; i++)
 		chan_close(r->slots[i].chan);
-	chan_sim_config_free(&r->sim);
-	store_close(r->st);
-	void (*done)(void *) = r->stop_done;
-	void *arg = r->stop_arg;
-	free(r->slots);
-	free(r);
-	done(arg);
+	if (r->sip)	/* incoming calls end, the SIP agent shuts down */
+		sipline_free(r->sip, runner_free, r);
+	else
+		runner_free(r);
 }
 
 /* runner_stop - see runner.h; called again as calls end, until idle */

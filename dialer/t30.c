@@ -546,3 +546,11 @@ void t30_ep_free(t30_ep_t *ep)
 	leave(prev);
 	free(ep);
 }
+
+/* t30_ep_remote_ident - the far end's TSI or CSI, "" when not yet known */
+const char *t30_ep_remote_ident(t30_ep_t *ep)
+{
+	const char *id = ep && ep->t30 ? t30_get_rx_ident(ep->t30) : NULL;
+
+	return id ? id : "";
+}

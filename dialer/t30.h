@@ -19,6 +19,7 @@
  *	int	t30_ep_pages(const t30_ep_t *ep);
  *	const fax_result_t *t30_ep_result(const t30_ep_t *ep);
  *	int	t30_ep_tiff_pages(const char *path, char *err, size_t errlen);
+ *	const char *t30_ep_remote_ident(t30_ep_t *ep);
  * DESCRIPTION
  *	A t30_ep_t is one end of one fax call: SpanDSP's T.30 engine with
  *	either its audio front end (fax_state_t: V.21, V.27ter, V.29, V.17
@@ -100,6 +101,10 @@
  *	t30_ep_free() hangs up if needed and frees; NULL is allowed. Output
  *	TIFFs are complete and closed once the endpoint is done.
  *
+ *	t30_ep_remote_ident() returns the far end's identifier (its TSI
+ *	when it sends, its CSI when it receives) as received, "" until
+ *	it is known; valid until the next t30_ep_* call on ep.
+ *
  *	t30_ep_tiff_pages() returns the number of pages (directories) in a
  *	TIFF file, or -1 with the reason in err, without libtiff printing.
  *
@@ -171,5 +176,6 @@ int t30_ep_done(const t30_ep_t *ep);
 int t30_ep_pages(const t30_ep_t *ep);
 const fax_result_t *t30_ep_result(const t30_ep_t *ep);
 int t30_ep_tiff_pages(const char *path, char *err, size_t errlen);
+const char *t30_ep_remote_ident(t30_ep_t *ep);
 
 #endif

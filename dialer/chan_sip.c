@@ -1,0 +1,928 @@
+/*
+ * chan_sip - the SIP fax call: signalling (sipua) and SDP (sdpfax) on
+ * top of the media path (media), for outgoing channels and incoming
+ * calls alike (see chan_sip.h).
+ *
+ * One scall_t is one call in either direction. Its life: media ports are
+ * bound first (the SDP needs them); signalling runs; media starts with
+ * the answer; the call ends when the media reports (phase E, a hang-up,
+ * a DTLS failure) or when signalling fails before there was media. Then
+ * end_call() hangs up what is still up, reports once, and releases
+ * everything; sipua and media free their parts asynchronously.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan_sip.h"
+#include "dtls.h"
+#include "log.h"
+#include "media.h"
+#include "sdpfax.h"
+#include "sipua.h"
+
+#define SDP_MAX 4096
+
+enum { T38_NONE = 0, T38_ASKED, T38_ON, T38_REFUSED };
+
+typedef struct scall scall_t;
+typedef struct sipchan sipchan_t;
+
+struct sipline {
+	uv_loop_t *loop;
+	const config_t *cf;
+	sipua_t *ua;
+	dtls_cert_t *cert;
+	uint8_t fp[32];			/* SHA-256 of cert */
+	char fp_text[DTLS_FP_MAX];
+	sdp_fax_ec_t ec_order[3];
+	int nec;
+	sdp_fax_policy_t dtls;
+	sipline_inbound_fn on_inbound;
+	void *user;
+	int ninbound;
+	int stopping;
+	unsigned seq;			/* inbound file names */
+	void (*done)(void *);
+	void *done_arg;
+	scall_t *incoming;		/* list of incoming calls */
+};
+
+struct scall {
+	sipline_t *line;
+	sipchan_t *chan;		/* outgoing: its channel */
+	scall_t *next;			/* incoming list */
+	int outgoing;
+	sipua_call_t *sc;
+	media_t *media;
+	uv_timer_t timer;		/* ring timeout, then call limit */
+	uv_timer_t t38_timer;		/* our T.38 re-INVITE */
+	int timers_open;
+	int answered;
+	int sip_over;			/* SIP dialog ended or failed */
+	int ended;
+	int silent;			/* chan_close(): no callbacks */
+	int t38;			/* T38_* */
+	int t38_known;			/* from the store, -1/0/1 */
+	int fax_on_audio;		/* T.30 runs on G.711 */
+	sdp_fax_local_t local;
+	uint64_t version;
+	char local_sdp[SDP_MAX];
+	uint64_t remote_version;
+	int have_remote;
+	fax_result_t result;
+	int have_result;
+	char call_id[128];
+	char tls_id[40];
+	/* incoming */
+	char did[64], caller[64], rx_file[512];
+	long started;
+};
+
+struct sipchan {
+	chan_t base;
+	sipline_t *line;
+	scall_t *call;
+	chan_page_cb on_page;
+	chan_done_cb on_done;
+	void *user;
+	int closing;
+};
+
+static void end_call(scall_t *c);
+
+/* ---- SDP -------------------------------------------------------------- */
+
+static void fp_to_text(const uint8_t *fp, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < len && n + 4 <= size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%02X", i ? ":" : "", fp[i]);
+}
+
+static void local_init(scall_t *c)
+{
+	sipline_t *l = c->line;
+	const config_t *cf = l->cf;
+	sdp_fax_local_t *lo = &c->local;
+	uint8_t rnd[16];
+
+	memset(lo, 0, sizeof(*lo));
+	if (getrandom(rnd, sizeof(rnd), 0) < (ssize_t)sizeof(rnd))
+		memset(rnd, 7, sizeof(rnd));
+	memcpy(&lo->sess_id, rnd, sizeof(lo->sess_id));
+	lo->sess_id &= 0x7fffffffffffffffULL;
+	c->version = 1;
+	lo->addr = cf->sip_media_address;
+	lo->audio_port = media_audio_port(c->media);
+	lo->te_pt = 101;
+	lo->image_port = cf->sip_t38 ? media_image_port(c->media) : 0;
+	lo->version = 0;
+	lo->max_bit_rate = 14400;
+	lo->max_buffer = 2000;
+	lo->max_datagram = 1400;
+	lo->nec = l->nec;
+	memcpy(lo->ec_order, l->ec_order, sizeof(lo->ec_order));
+	lo->dtls_policy = l->dtls;
+	if (l->dtls != SDP_FAX_DTLS_OFF) {
+		lo->fp_alg = "sha-256";
+		lo->fp = l->fp;
+		lo->fp_len = sizeof(l->fp);
+		for (size_t i = 0; i < 32; i++)
+			c->tls_id[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rnd[i % 16] % 64 ^ (i * 7) % 64];
+		c->tls_id[32] = '\0';
+		lo->tls_id = c->tls_id;
+	}
+}
+
+/* offer - write a new offer of media into local_sdp, 0 or -1 */
+static int offer(scall_t *c, unsigned media)
+{
+	char err[160];
+
+	c->local.sess_version = c->version++;
+	if (sdp_fax_write_offer(&c->local, media, c->local_sdp, sizeof(c->local_sdp),
+	    err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "call=%s: status=sdp_error, reason=\"%s\"", c->call_id, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void t38_of(const sdp_fax_t *d, int our_setup_known, sdp_fax_setup_t our_setup,
+    media_t38_t *t, char *fp, size_t fplen)
+{
+	memset(t, 0, sizeof(*t));
+	t->addr = d->image.addr;
+	t->port = d->image.port;
+	t->version = d->image.version;
+	t->ec = (enum udptl_ec)d->image.ec;
+	t->far_max_datagram = (int)d->image.max_datagram;
+	t->local_max_datagram = 1400;
+	t->dtls = d->image.dtls;
+	if (t->dtls) {
+		sdp_fax_setup_t mine = our_setup;
+		if (!our_setup_known)	/* from the far end's a=setup */
+			mine = d->dtls.setup == SDP_FAX_SETUP_ACTIVE ?
+			    SDP_FAX_SETUP_PASSIVE : SDP_FAX_SETUP_ACTIVE;
+		t->role = mine == SDP_FAX_SETUP_ACTIVE ? DTLS_ACTIVE : DTLS_PASSIVE;
+		t->fp_alg = d->dtls.fp_alg;
+		fp_to_text(d->dtls.fp, d->dtls.fp_len, fp, fplen);
+		t->fp = fp;
+	}
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+static void result_sip(scall_t *c, int status, const char *phrase, int q850)
+{
+	char text[160];
+
+	fax_result_init(&c->result);
+	snprintf(text, sizeof(text), "SIP %d %.140s", status, phrase ? phrase : "");
+	fax_result_callctl(&c->result, q850 > 0 ? q850 : sipua_q850_of_status(status), text);
+	c->have_result = 1;
+}
+
+static void result_final(scall_t *c, const char *status, const char *code, const char *text)
+{
+	fax_result_init(&c->result);
+	c->result.cls = FAX_FINAL;
+	snprintf(c->result.status, sizeof(c->result.status), "%s", status);
+	snprintf(c->result.diag, sizeof(c->result.diag), "X-FAXGATE; %s", code);
+	snprintf(c->result.error_code, sizeof(c->result.error_code), "%s", code);
+	snprintf(c->result.error_text, sizeof(c->result.error_text), "%s", text);
+	c->have_result = 1;
+}
+
+/* fail - end the call now with the result already set */
+static void fail(scall_t *c)
+{
+	if (c->media && !media_done(c->media))
+		media_fail(c->media, &c->result);	/* on_done follows */
+	else
+		end_call(c);
+}
+
+/* ---- media events ------------------------------------------------------ */
+
+static void on_media_page(void *user, int pages)
+{
+	scall_t *c = user;
+
+	if (c->outgoing && c->chan && c->chan->on_page && !c->silent)
+		c->chan->on_page(c->chan->user, pages);
+}
+
+static void on_media_done(void *user)
+{
+	scall_t *c = user;
+
+	c->result = *media_result(c->media);
+	c->have_result = 1;
+	end_call(c);
+}
+
+/* ---- T.38 -------------------------------------------------------------- */
+
+static int start_t38(scall_t *c, const sdp_fax_t *d, int setup_known, sdp_fax_setup_t mine)
+{
+	char err[200], fp[DTLS_FP_MAX];
+	media_t38_t t;
+
+	t38_of(d, setup_known, mine, &t, fp, sizeof(fp));
+	if (media_start_t38(c->media, &t, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "call=%s: status=media_error, reason=\"%s\"", c->call_id, err);
+		fax_result_init(&c->result);
+		fax_result_internal(&c->result, "MEDIA", err);
+		c->have_result = 1;
+		return -1;
+	}
+	c->t38 = T38_ON;
+	log_msg(LOG_INFO, "call=%s: t38=on, transport=%s, remote=%s:%u, ec=%s, max_datagram=%ld",
+	    c->call_id, media_transport(c->media), d->image.addr, d->image.port,
+	    d->image.ec == SDP_FAX_EC_FEC ? "fec" : d->image.ec == SDP_FAX_EC_REDUNDANCY ?
+	    "redundancy" : "none", d->image.max_datagram);
+	return 0;
+}
+
+static void send_t38_reinvite(scall_t *c)
+{
+	unsigned form = strcmp(c->line->cf->sip_t38_reinvite_form, "audio0") == 0 ?
+	    (SDP_FAX_IMAGE | SDP_FAX_AUDIO0) : SDP_FAX_IMAGE;
+
+	if (c->t38 != T38_NONE || c->sip_over || c->ended || !c->line->cf->sip_t38)
+		return;
+	if (offer(c, form) < 0 || sipua_reinvite(c->sc, c->local_sdp) < 0)
+		return;
+	c->t38 = T38_ASKED;
+	log_msg(LOG_INFO, "call=%s: t38=asked", c->call_id);
+}
+
+static void on_t38_timer(uv_timer_t *t)
+{
+	send_t38_reinvite(t->data);
+}
+
+static void t38_refused(scall_t *c, int status, const char *phrase)
+{
+	c->t38 = T38_REFUSED;
+	c->result.t38 = 0;
+	log_msg(LOG_INFO, "call=%s: t38=refused, sip_status=%d, reason=\"%s\"%s", c->call_id,
+	    status, phrase, c->line->dtls == SDP_FAX_DTLS_REQUIRE ? "" : ", fallback=g711");
+	if (c->line->dtls == SDP_FAX_DTLS_REQUIRE) {
+		result_final(c, "5.7.10", "DTLS_REQUIRED",
+		    "DTLS is required for T.38 and the far end refused T.38");
+		c->result.t38 = 0;
+		fail(c);
+	}
+}
+
+/* answered_reinvite - the answer to our T.38 re-INVITE */
+static void answered_reinvite(scall_t *c, const sipua_event_t *ev)
+{
+	sdp_fax_t d;
+	char err[200];
+
+	if (c->t38 != T38_ASKED)
+		return;
+	if (ev->status < 200 || ev->status >= 300) {
+		if (ev->status == 491) {	/* glare: the far end's comes */
+			c->t38 = T38_NONE;
+			return;
+		}
+		t38_refused(c, ev->status, ev->phrase);
+		return;
+	}
+	if (sdp_fax_parse(ev->sdp, strlen(ev->sdp), &d, err, sizeof(err)) < 0 ||
+	    !(d.active & SDP_FAX_IMAGE)) {
+		t38_refused(c, ev->status, d.active & SDP_FAX_IMAGE ? err : "image stream rejected");
+		return;
+	}
+	c->remote_version = d.sess_version;
+	if (c->line->dtls == SDP_FAX_DTLS_REQUIRE && !d.image.dtls) {
+		result_final(c, "5.7.10", "DTLS_REQUIRED",
+		    "DTLS is required for T.38 and the far end answered plain UDPTL");
+		fail(c);
+		return;
+	}
+	if (start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
+		fail(c);
+}
+
+/* on_offer - the far end's re-INVITE */
+static void on_offer(scall_t *c, const sipua_event_t *ev)
+{
+	char err[200], answer[SDP_MAX];
+	sdp_fax_t d, agreed;
+	int n;
+
+	if (*ev->sdp == '\0') {
+		/* An offer is wanted from us: the current session again. */
+		sipua_respond(c->sc, 200, NULL, c->local_sdp);
+		return;
+	}
+	if (sdp_fax_parse(ev->sdp, strlen(ev->sdp), &d, err, sizeof(err)) < 0) {
+		log_msg(LOG_NOTICE, "call=%s: status=bad_reoffer, reason=\"%s\"", c->call_id, err);
+		sipua_respond(c->sc, 488, NULL, NULL);
+		return;
+	}
+	if (c->have_remote && d.sess_version == c->remote_version) {
+		/* RFC 4028 refresh (or a repeat): same session, change
+		 * nothing; T.38 media is not touched. */
+		log_msg(LOG_INFO, "call=%s: reinvite=refresh", c->call_id);
+		sipua_respond(c->sc, 200, NULL, c->local_sdp);
+		return;
+	}
+	if (c->t38 == T38_ON) {
+		/* Mid-fax, only the image stream may stay. */
+		if (!(d.active & SDP_FAX_IMAGE)) {
+			sipua_respond(c->sc, 488, NULL, NULL);
+			return;
+		}
+		c->remote_version = d.sess_version;
+		sipua_respond(c->sc, 200, NULL, c->local_sdp);
+		return;
+	}
+	c->local.sess_version = c->version++;
+	c->local.image_port = (d.active & SDP_FAX_IMAGE) && c->line->cf->sip_t38 ?
+	    media_image_port(c->media) : 0;
+	n = sdp_fax_write_answer(&d, &c->local, answer, sizeof(answer), &agreed, err, sizeof(err));
+	c->local.image_port = c->line->cf->sip_t38 ? media_image_port(c->media) : 0;
+	if (n < 0) {
+		log_msg(LOG_NOTICE, "call=%s: status=reoffer_refused, reason=\"%s\"", c->call_id, err);
+		sipua_respond(c->sc, 488, NULL, NULL);
+		if (n == SDP_FAX_EPOLICY) {
+			result_final(c, "5.7.10", "DTLS_REQUIRED",
+			    "DTLS is required for T.38 and the far end offered plain UDPTL");
+			fail(c);
+		}
+		return;
+	}
+	c->remote_version = d.sess_version;
+	c->have_remote = 1;
+	memcpy(c->local_sdp, answer, (size_t)n + 1);
+	sipua_respond(c->sc, 200, NULL, c->local_sdp);
+	if (agreed.active & SDP_FAX_IMAGE) {
+		uv_timer_stop(&c->t38_timer);
+		c->t38 = T38_NONE;
+		if (start_t38(c, &agreed, 1, agreed.dtls.setup) < 0)
+			fail(c);
+	}
+}
+
+/* ---- the end ----------------------------------------------------------- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	scall_t *c = h->data;
+
+	if (--c->timers_open == 0)
+		free(c);
+}
+
+static void report_inbound(scall_t *c, const char *remote_ident)
+{
+	sipline_t *l = c->line;
+	sipline_inbound_t in = {
+		.call_id = c->call_id, .did = c->did, .caller = c->caller,
+		.remote_ident = remote_ident,
+		.channel = "sip/in", .tiff = c->rx_file, .pages = c->result.pages_sent,
+		.started = c->started, .ended = (long)time(NULL), .result = &c->result,
+	};
+
+	if (l->on_inbound && !c->silent)
+		l->on_inbound(l->user, &in);
+	unlink(c->rx_file);
+}
+
+static void end_call(scall_t *c)
+{
+	sipline_t *l = c->line;
+
+	if (c->ended)
+		return;
+	c->ended = 1;
+	uv_timer_stop(&c->timer);
+	uv_timer_stop(&c->t38_timer);
+	if (!c->have_result) {
+		fax_result_init(&c->result);
+		fax_result_internal(&c->result, "ENDED", "the call ended without a result");
+	}
+	snprintf(c->result.call_id, sizeof(c->result.call_id), "%.95s", c->call_id);
+	if (c->media && *c->result.transport == '\0' && c->answered)
+		snprintf(c->result.transport, sizeof(c->result.transport), "%s",
+		    media_transport(c->media));
+	if (c->t38 == T38_ON)
+		c->result.t38 = 1;
+	else if (c->t38 == T38_REFUSED)
+		c->result.t38 = 0;
+	if (c->sc) {
+		if (!c->sip_over)	/* BYE right after phase E */
+			sipua_hangup(c->sc, c->result.cls == FAX_OK ? 16 : 0);
+		sipua_release(c->sc);
+		c->sc = NULL;
+	}
+	char stats[200] = "media=none";
+	if (c->media)
+		media_stats(c->media, stats, sizeof(stats));
+	log_msg(LOG_INFO, "call=%s: direction=%s, status=%s, outcome=%s, pages=%d, transport=%s, t38=%d, error=%s, %s",
+	    c->call_id, c->outgoing ? "out" : "in", c->result.status,
+	    fax_class_name(c->result.cls), c->result.pages_sent,
+	    *c->result.transport ? c->result.transport : "none", c->result.t38,
+	    c->result.error_code, stats);
+	if (c->outgoing) {
+		sipchan_t *ch = c->chan;
+
+		if (ch) {
+			ch->call = NULL;
+			if (!c->silent && ch->on_done)
+				ch->on_done(ch->user, &c->result);
+		}
+	} else {
+		scall_t **pp;
+
+		for (pp = &l->incoming; *pp && *pp != c; pp = &(*pp)->next)
+			;
+		char ident[24] = "";
+
+		if (*pp)
+			*pp = c->next;
+		l->ninbound--;
+		if (c->media)
+			snprintf(ident, sizeof(ident), "%s", media_remote_ident(c->media));
+		/* Closing the media closes the TIFF T.30 was writing. */
+		media_close(c->media);
+		c->media = NULL;
+		report_inbound(c, ident);
+	}
+	media_close(c->media);
+	c->media = NULL;
+	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+	uv_close((uv_handle_t *)&c->t38_timer, on_timer_closed);
+}
+
+static void on_limit(uv_timer_t *t)
+{
+	scall_t *c = t->data;
+
+	if (!c->answered) {	/* ring timeout */
+		result_sip(c, 408, "no answer", 19);
+		snprintf(c->result.error_text, sizeof(c->result.error_text),
+		    "no answer within %u seconds", c->line->cf->sip_ring_timeout);
+		end_call(c);
+		return;
+	}
+	if (c->media && !media_done(c->media))
+		media_hangup(c->media, "the call exceeded the time limit and was hung up");
+}
+
+/* ---- signalling events ------------------------------------------------- */
+
+static int start_audio(scall_t *c, const sdp_fax_t *d)
+{
+	char err[200];
+	media_audio_t a = {
+		.addr = d->audio.addr, .port = d->audio.port,
+		.pt = d->audio.first, .te_pt = d->audio.te_pt,
+		.fax = c->line->dtls != SDP_FAX_DTLS_REQUIRE,
+	};
+
+	if (media_start_audio(c->media, &a, err, sizeof(err)) < 0) {
+		fax_result_init(&c->result);
+		fax_result_internal(&c->result, "MEDIA", err);
+		c->have_result = 1;
+		return -1;
+	}
+	c->fax_on_audio = a.fax;
+	return 0;
+}
+
+static void answered(scall_t *c, const sipua_event_t *ev)
+{
+	const config_t *cf = c->line->cf;
+	char err[200];
+	sdp_fax_t d;
+
+	c->answered = 1;
+	uv_timer_stop(&c->timer);
+	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->call_limit * 1000, 0);
+	if (sdp_fax_parse(ev->sdp, strlen(ev->sdp), &d, err, sizeof(err)) < 0 ||
+	    !(d.active & (SDP_FAX_AUDIO | SDP_FAX_IMAGE))) {
+		result_final(c, "5.3.3", "SDP", "the far end's answer has no usable media");
+		snprintf(c->result.error_text, sizeof(c->result.error_text),
+		    "the far end's SDP answer is unusable: %.100s", *err ? err : "no media");
+		c->result.cls = FAX_RETRY;
+		snprintf(c->result.status, sizeof(c->result.status), "4.3.0");
+		end_call(c);
+		return;
+	}
+	c->remote_version = d.sess_version;
+	c->have_remote = 1;
+	if (d.active & SDP_FAX_IMAGE) {
+		if (c->line->dtls == SDP_FAX_DTLS_REQUIRE && !d.image.dtls) {
+			result_final(c, "5.7.10", "DTLS_REQUIRED",
+			    "DTLS is required for T.38 and the far end answered plain UDPTL");
+			end_call(c);
+			return;
+		}
+		if (start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
+			end_call(c);
+		return;
+	}
+	if (start_audio(c, &d) < 0) {
+		end_call(c);
+		return;
+	}
+	if (cf->sip_t38 && c->t38_known != 0) {
+		unsigned delay = c->line->dtls == SDP_FAX_DTLS_REQUIRE ? 0 : cf->sip_t38_reinvite_delay;
+		uv_timer_start(&c->t38_timer, on_t38_timer, delay, 0);
+	} else if (c->line->dtls == SDP_FAX_DTLS_REQUIRE) {
+		result_final(c, "5.7.10", "DTLS_REQUIRED",
+		    "DTLS is required and the destination is known to refuse T.38");
+		fail(c);
+	}
+}
+
+static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
+{
+	scall_t *c = user;
+
+	(void)sc;
+	if (c->ended)
+		return;
+	switch (ev->kind) {
+	case SIPUA_EV_PROGRESS:
+		return;
+	case SIPUA_EV_ANSWERED:
+		answered(c, ev);
+		return;
+	case SIPUA_EV_FAILED:
+		c->sip_over = 1;
+		result_sip(c, ev->status, ev->phrase, ev->q850);
+		end_call(c);
+		return;
+	case SIPUA_EV_REINVITE_DONE:
+		answered_reinvite(c, ev);
+		return;
+	case SIPUA_EV_OFFER:
+		on_offer(c, ev);
+		return;
+	case SIPUA_EV_ACK:
+		/* The receiving side asks for T.38 first. */
+		if (!c->outgoing && c->t38 == T38_NONE && c->line->cf->sip_t38 && c->answered)
+			send_t38_reinvite(c);
+		return;
+	case SIPUA_EV_ENDED:
+		c->sip_over = 1;
+		if (c->media && c->answered && !media_done(c->media)) {
+			media_hangup(c->media, "the far end hung up");
+		} else if (!c->have_result) {
+			result_sip(c, ev->status, ev->phrase, ev->q850);
+			end_call(c);
+		}
+		return;
+	}
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+static scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, size_t errlen)
+{
+	scall_t *c = calloc(1, sizeof(*c));
+	media_config_t m = *mc;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->line = l;
+	c->t38_known = -1;
+	m.addr = l->cf->sip_media_address;
+	m.port_min = l->cf->sip_port_min;
+	m.port_max = l->cf->sip_port_max;
+	m.speed = (int)l->cf->sip_speed;
+	m.loss_percent = (int)l->cf->sip_loss_percent;
+	m.conceal = (int)l->cf->sip_rtp_conceal;
+	m.cert = l->cert;
+	m.on_page = on_media_page;
+	m.on_done = on_media_done;
+	m.user = c;
+	if ((c->media = media_new(l->loop, &m, err, errlen)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	uv_timer_init(l->loop, &c->timer);
+	uv_timer_init(l->loop, &c->t38_timer);
+	c->timer.data = c->t38_timer.data = c;
+	c->timers_open = 2;
+	fax_result_init(&c->result);
+	local_init(c);
+	return c;
+}
+
+/* expand - the trunk URI with {dial} and {number}, 0 or -1 */
+static int expand(const char *tmpl, const chan_call_params_t *p, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *s = tmpl; *s; ) {
+		const char *rep = NULL;
+		size_t skip = 1;
+
+		if (strncmp(s, "{dial}", 6) == 0)
+			rep = p->dial, skip = 6;
+		else if (strncmp(s, "{number}", 8) == 0)
+			rep = p->number, skip = 8;
+		if (rep) {
+			size_t k = strlen(rep);
+			if (n + k >= size)
+				return -1;
+			memcpy(out + n, rep, k);
+			n += k;
+		} else {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = *s;
+		}
+		s += skip;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int sip_call(chan_t *ch, const chan_call_params_t *p, chan_page_cb on_page,
+    chan_done_cb on_done, void *user, char *err, size_t errlen)
+{
+	sipchan_t *sc = (sipchan_t *)ch;
+	sipline_t *l = sc->line;
+	const config_t *cf = l->cf;
+	char uri[512];
+	scall_t *c;
+	int pages;
+
+	if (sc->call || sc->closing || l->stopping) {
+		snprintf(err, errlen, "channel busy");
+		return -1;
+	}
+	if ((pages = t30_ep_tiff_pages(p->tiff, err, errlen)) < 0)
+		return -1;
+	if (pages < (p->first_page > 0 ? p->first_page : 1)) {
+		snprintf(err, errlen, "%s has %d pages, cannot start at page %d", p->tiff, pages, p->first_page);
+		return -1;
+	}
+	if (expand(cf->sip_trunk, p, uri, sizeof(uri)) < 0) {
+		snprintf(err, errlen, "trunk URI too long for %s", p->dial);
+		return -1;
+	}
+	media_config_t mc = {
+		.calling = 1, .transmit = 1, .tx_file = p->tiff, .first_page = p->first_page,
+		.ident = p->ident, .header = p->header, .ecm = p->ecm, .modems = p->modems,
+	};
+	if ((c = scall_new(l, &mc, err, errlen)) == NULL)
+		return -1;
+	c->outgoing = 1;
+	c->chan = sc;
+	c->t38_known = p->t38;
+	sc->call = c;
+	sc->on_page = on_page;
+	sc->on_done = on_done;
+	sc->user = user;
+	unsigned media = SDP_FAX_AUDIO;
+	if (cf->sip_t38 && (cf->sip_t38_offer_first || l->dtls == SDP_FAX_DTLS_REQUIRE) && p->t38 != 0)
+		media |= SDP_FAX_IMAGE;
+	if (offer(c, media) < 0 ||
+	    (c->sc = sipua_invite(l->ua, uri, c->local_sdp, on_sip, c, err, errlen)) == NULL) {
+		if (*err == '\0')
+			snprintf(err, errlen, "cannot write the SDP offer");
+		c->silent = 1;
+		end_call(c);
+		return -1;
+	}
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sipua_call_id(c->sc));
+	if (media & SDP_FAX_IMAGE)
+		c->t38 = T38_NONE;
+	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->sip_ring_timeout * 1000, 0);
+	log_msg(LOG_INFO, "call=%s: direction=out, job=%ld, attempt=%d, to=%s, media_port=%u, t38_known=%d",
+	    c->call_id, p->job_id, p->attempt, uri, media_audio_port(c->media), p->t38);
+	return 0;
+}
+
+static void sip_hangup_op(chan_t *ch)
+{
+	sipchan_t *sc = (sipchan_t *)ch;
+	scall_t *c = sc->call;
+
+	if (c == NULL || c->ended)
+		return;
+	if (c->media && c->answered && !media_done(c->media)) {
+		media_hangup(c->media, "hung up by the dialer");
+		return;
+	}
+	fax_result_init(&c->result);
+	fax_result_internal(&c->result, "HANGUP", "hung up by the dialer before the answer");
+	c->have_result = 1;
+	end_call(c);
+}
+
+static void sip_close_op(chan_t *ch)
+{
+	sipchan_t *sc = (sipchan_t *)ch;
+
+	sc->closing = 1;
+	if (sc->call) {
+		sc->call->silent = 1;
+		end_call(sc->call);
+	}
+	free(sc);
+}
+
+static const chan_ops_t sip_ops = {
+	.name = "sip", .call = sip_call, .hangup = sip_hangup_op, .close = sip_close_op,
+};
+
+chan_t *chan_sip_new(sipline_t *line)
+{
+	sipchan_t *sc = calloc(1, sizeof(*sc));
+
+	if (sc == NULL)
+		return NULL;
+	sc->base.ops = &sip_ops;
+	sc->line = line;
+	return &sc->base;
+}
+
+/* ---- incoming ----------------------------------------------------------- */
+
+static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in)
+{
+	sipline_t *l = user;
+	const config_t *cf = l->cf;
+	char err[200], answer[SDP_MAX];
+	sdp_fax_t d, agreed;
+	scall_t *c;
+	int n;
+
+	if (!cf->sip_inbound || l->stopping || l->ninbound >= (int)cf->sip_inbound_channels) {
+		log_msg(LOG_NOTICE, "call=%s: direction=in, status=refused, reason=\"%s\"", in->call_id,
+		    !cf->sip_inbound ? "inbound is off" : "all inbound channels busy");
+		sipua_respond(sc, cf->sip_inbound ? 486 : 403, NULL, NULL);
+		sipua_release(sc);
+		return;
+	}
+	if (sdp_fax_parse(in->sdp, strlen(in->sdp), &d, err, sizeof(err)) < 0) {
+		log_msg(LOG_NOTICE, "call=%s: direction=in, status=refused, reason=\"bad SDP: %s\"",
+		    in->call_id, err);
+		sipua_respond(sc, 488, NULL, NULL);
+		sipua_release(sc);
+		return;
+	}
+	media_config_t mc = { .calling = 0, .transmit = 0, .ident = cf->sip_inbound_ident,
+		.ecm = cf->ecm };
+	char path[512];
+	snprintf(path, sizeof(path), "%s/in-%ld-%d-%u.tif", cf->spool, (long)time(NULL),
+	    (int)getpid(), l->seq++);
+	mc.rx_file = path;
+	if ((c = scall_new(l, &mc, err, sizeof(err))) == NULL) {
+		log_msg(LOG_ERR, "call=%s: direction=in, status=refused, reason=\"%s\"", in->call_id, err);
+		sipua_respond(sc, 503, NULL, NULL);
+		sipua_release(sc);
+		return;
+	}
+	snprintf(c->rx_file, sizeof(c->rx_file), "%s", path);
+	snprintf(c->call_id, sizeof(c->call_id), "%s", in->call_id);
+	snprintf(c->did, sizeof(c->did), "%s", sipua_pick_did(in));
+	snprintf(c->caller, sizeof(c->caller), "%s", in->caller);
+	c->started = (long)time(NULL);
+	c->sc = sc;
+	c->next = l->incoming;
+	l->incoming = c;
+	l->ninbound++;
+	sipua_set_handler(sc, on_sip, c);
+	log_msg(LOG_INFO, "call=%s: direction=in, did=%s, caller=%s, transport=%s, remote=%s",
+	    c->call_id, c->did, c->caller, in->transport, in->remote);
+	c->local.sess_version = c->version++;
+	if (!cf->sip_t38)
+		c->local.image_port = 0;
+	n = sdp_fax_write_answer(&d, &c->local, answer, sizeof(answer), &agreed, err, sizeof(err));
+	if (n < 0) {
+		log_msg(LOG_NOTICE, "call=%s: status=refused, reason=\"%s\"", c->call_id, err);
+		sipua_respond(sc, 488, NULL, NULL);
+		c->sip_over = 1;
+		result_sip(c, 488, err, 0);
+		end_call(c);
+		return;
+	}
+	memcpy(c->local_sdp, answer, (size_t)n + 1);
+	c->remote_version = d.sess_version;
+	c->have_remote = 1;
+	c->answered = 1;
+	if (sipua_respond(sc, 200, NULL, c->local_sdp) < 0) {
+		end_call(c);
+		return;
+	}
+	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->call_limit * 1000, 0);
+	if (agreed.active & SDP_FAX_IMAGE) {
+		if (start_t38(c, &agreed, 1, agreed.dtls.setup) < 0)
+			fail(c);
+	} else if (start_audio(c, &agreed) < 0) {
+		fail(c);
+	}
+}
+
+/* ---- the line ----------------------------------------------------------- */
+
+static int parse_ec(const char *list, sdp_fax_ec_t *order, int *n)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	*n = 0;
+	if (copy == NULL)
+		return -1;
+	for (char *w = strtok_r(copy, " \t,", &save); w && *n < 3; w = strtok_r(NULL, " \t,", &save))
+		order[(*n)++] = strcmp(w, "fec") == 0 ? SDP_FAX_EC_FEC :
+		    strcmp(w, "redundancy") == 0 ? SDP_FAX_EC_REDUNDANCY : SDP_FAX_EC_NONE;
+	free(copy);
+	return 0;
+}
+
+sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf, sipline_inbound_fn on_inbound,
+    void *user, char *err, size_t errlen)
+{
+	sipline_t *l = calloc(1, sizeof(*l));
+	char uerr[256];
+
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->loop = loop;
+	l->cf = cf;
+	l->on_inbound = on_inbound;
+	l->user = user;
+	l->dtls = strcmp(cf->sip_dtls, "require") == 0 ? SDP_FAX_DTLS_REQUIRE :
+	    strcmp(cf->sip_dtls, "offer") == 0 ? SDP_FAX_DTLS_OFFER : SDP_FAX_DTLS_OFF;
+	parse_ec(cf->sip_t38_ec, l->ec_order, &l->nec);
+	if (l->dtls != SDP_FAX_DTLS_OFF) {
+		/* One ephemeral certificate per process: RFC 8842 wants
+		 * its fingerprint in SDP, not a CA signature. */
+		if ((l->cert = dtls_cert_new_selfsigned(DTLS_KEY_RSA2048, uerr, sizeof(uerr))) == NULL) {
+			snprintf(err, errlen, "DTLS certificate: %s", uerr);
+			free(l);
+			return NULL;
+		}
+		dtls_cert_fingerprint(l->cert, "sha-256", l->fp_text, sizeof(l->fp_text));
+		for (size_t i = 0; i < sizeof(l->fp); i++)
+			l->fp[i] = (uint8_t)strtoul(l->fp_text + 3 * i, NULL, 16);
+	}
+	sipua_config_t sc = {
+		.bind = cf->sip_listen, .tls_bind = cf->sip_tls_listen,
+		.tls_dir = *cf->sip_tls_listen || strncmp(cf->sip_trunk, "sips:", 5) == 0 ?
+		    cf->sip_tls_dir : NULL,
+		.tls_verify = cf->sip_tls_verify, .from = cf->sip_from,
+		.proxy = cf->sip_proxy, .registrar = cf->sip_registrar,
+		.auth_user = cf->sip_username, .auth_password = cf->sip_password,
+		.session_expires = cf->sip_session_expires, .user_agent = "faxgate",
+		.on_incoming = on_incoming, .user = l,
+	};
+	if ((l->ua = sipua_new(loop, &sc, uerr, sizeof(uerr))) == NULL) {
+		snprintf(err, errlen, "%s", uerr);
+		dtls_cert_free(l->cert);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void on_ua_freed(void *arg)
+{
+	sipline_t *l = arg;
+	void (*done)(void *) = l->done;
+	void *darg = l->done_arg;
+
+	dtls_cert_free(l->cert);
+	free(l);
+	if (done)
+		done(darg);
+}
+
+void sipline_free(sipline_t *l, void (*done)(void *), void *arg)
+{
+	l->stopping = 1;
+	l->done = done;
+	l->done_arg = arg;
+	while (l->incoming) {
+		scall_t *c = l->incoming;
+
+		fax_result_init(&c->result);
+		fax_result_internal(&c->result, "STOPPED", "the dialer stopped during the call");
+		c->have_result = 1;
+		end_call(c);
+	}
+	sipua_free(l->ua, on_ua_freed, l);
+}
