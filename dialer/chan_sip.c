@@ -578,6 +578,10 @@ static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 		if (!c->outgoing && c->t38 == T38_NONE && c->line->cf->sip_t38 && c->answered)
 			send_t38_reinvite(c);
 		return;
+	case SIPUA_EV_REFRESH:
+		log_msg(LOG_INFO, "call=%s: session=refreshed, by=%s, t38=%s", c->call_id, ev->phrase,
+		    c->t38 == T38_ON ? "on" : "off");
+		return;
 	case SIPUA_EV_ENDED:
 		c->sip_over = 1;
 		if (c->media && c->answered && !media_done(c->media)) {

@@ -306,9 +306,14 @@ static void on_nua(nua_event_t event, int status, char const *phrase,
 		}
 		return;
 	case nua_i_update:
-		/* Sofia answers an UPDATE without SDP (a session refresh)
-		 * itself. One with SDP would change the media: not ours to
-		 * allow mid-fax, and nua has already answered it. */
+		/* Sofia answers an UPDATE itself; without SDP it is an RFC
+		 * 4028 refresh, which is all a fax call expects. */
+		if (c && !c->ended)
+			post(s, ev_make(SIPUA_EV_REFRESH, c, 0, "peer", sip));
+		return;
+	case nua_r_update:
+		if (c && !c->ended && status >= 200)
+			post(s, ev_make(SIPUA_EV_REFRESH, c, status, "us", sip));
 		return;
 	case nua_r_invite:
 		if (c == NULL || c->ended)
@@ -529,6 +534,8 @@ static void *sofia_main(void *arg)
 	    NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"),
 	    NUTAG_SUPPORTED("timer"),
 	    NUTAG_SESSION_TIMER(s->cfg.session_expires),
+	    TAG_IF(s->cfg.session_expires && s->cfg.session_expires < 90,
+	        NUTAG_MIN_SE(s->cfg.session_expires)),
 	    NUTAG_UPDATE_REFRESH(1),
 	    NUTAG_USER_AGENT(s->user_agent ? s->user_agent : "faxgate"),
 	    TAG_IF(s->from, SIPTAG_FROM_STR(s->from)),

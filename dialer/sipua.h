@@ -44,6 +44,8 @@
  *	(at most twice per request). session_expires asks for RFC 4028
  *	session timers (0: do not ask; the far end's are honoured anyway);
  *	refreshes are sent by Sofia as UPDATE when the far end allows it.
+ *	A value below RFC 4028's 90 s minimum also lowers our Min-SE to it
+ *	(tests that need refreshes within one fax).
  *	on_incoming(user, call, in) is called for each new INVITE (see
  *	below). sipua_new() waits for the thread to bind and returns NULL with
  *	the reason in err when it cannot.
@@ -80,6 +82,9 @@
  *				sdp may be empty (an offer is then wanted in
  *				our 200). Answer with sipua_respond().
  *	    SIPUA_EV_ACK		the ACK to our 2xx of an incoming call.
+ *	    SIPUA_EV_REFRESH	an RFC 4028 refresh by UPDATE, answered by
+ *				Sofia: phrase "peer" (theirs) or "us" (ours,
+ *				with the response's status).
  *	    SIPUA_EV_ENDED	the call is over (BYE or CANCEL received, a
  *				session timer expired, the dialog died):
  *				status/phrase say why, q850 from a Reason.
@@ -120,6 +125,7 @@ typedef struct sipua_call sipua_call_t;
 enum sipua_ev_kind {
 	SIPUA_EV_PROGRESS = 1, SIPUA_EV_ANSWERED, SIPUA_EV_FAILED,
 	SIPUA_EV_REINVITE_DONE, SIPUA_EV_OFFER, SIPUA_EV_ACK, SIPUA_EV_ENDED,
+	SIPUA_EV_REFRESH,
 };
 
 typedef struct sipua_event {

@@ -178,10 +178,12 @@ int main(void)
 	snprintf(a_bind, sizeof(a_bind), "sip:127.0.0.1:%d", pa);
 	snprintf(b_bind, sizeof(b_bind), "sip:127.0.0.1:%d", pb);
 	snprintf(b_uri, sizeof(b_uri), "sip:+15550100@127.0.0.1:%d", pb);
+	/* Session timers of 2 s (below RFC 4028's 90 s, which sipua allows
+	 * for tests): refreshes come within a call of a few seconds. */
 	sipua_config_t ca = { .bind = a_bind, .from = "sip:+15559999@127.0.0.1",
-		.on_incoming = on_incoming, .user = &A };
+		.session_expires = 2, .on_incoming = on_incoming, .user = &A };
 	sipua_config_t cb = { .bind = b_bind, .from = "sip:fax@127.0.0.1",
-		.on_incoming = on_incoming, .user = &B };
+		.session_expires = 2, .on_incoming = on_incoming, .user = &B };
 
 	sa = sipua_new(loop, &ca, err, sizeof(err));
 	ok(sa != NULL, "agent A listens on %s%s%s", a_bind, sa ? "" : ": ", sa ? "" : err);
@@ -244,6 +246,18 @@ int main(void)
 	want_kind_b = SIPUA_EV_REINVITE_DONE;
 	ok(wait_for(b_has, 5), "B hears the answer");
 	is_int(B.ev[find(&B, SIPUA_EV_REINVITE_DONE)].status, 200, "200 from the caller side");
+
+	/* 4b. session refreshes while the call is up */
+	reset(&A); reset(&B);
+	want_kind_a = SIPUA_EV_REFRESH;
+	want_kind_b = SIPUA_EV_REFRESH;
+	ok(wait_for(a_has, 5) && wait_for(b_has, 5), "both sides see a session refresh");
+	ok(find(&A, SIPUA_EV_ENDED) < 0 && find(&B, SIPUA_EV_ENDED) < 0, "and the call stays up");
+	i = find(&A, SIPUA_EV_REFRESH);
+	ok(i >= 0 && A.ev[i].status == 200 && strcmp(A.ev[i].phrase, "us") == 0,
+	    "the caller refreshed (UPDATE answered 200)");
+	i = find(&B, SIPUA_EV_REFRESH);
+	ok(i >= 0 && strcmp(B.ev[i].phrase, "peer") == 0, "the called side saw the peer's refresh");
 
 	/* 5. BYE with a Q.850 reason */
 	reset(&A); reset(&B);
