@@ -136,6 +136,15 @@ b_conf sip.loss_percent=20 "sip.t38_ec=fec"
 restart
 delivered loss20 +12025550102 t38
 
+# --- RFC 4028 session timers of 4 s: refreshes in the middle of the fax
+# leave the T.38 media alone
+a_conf sip.session_expires=4
+b_conf sip.session_expires=4
+restart
+delivered refresh +12025550108 t38
+n=$(grep -h 'session=refreshed' "$W/dialer.log" "$W/b/dialer.log" | grep -c 't38=on')
+like "$n" '^[1-9]' "refresh: $n session refreshes while T.38 ran"
+
 # --- T.38 over DTLS
 a_conf sip.dtls=require
 b_conf sip.dtls=offer
