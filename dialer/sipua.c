@@ -52,7 +52,6 @@ struct sipua_call {
 	int auth_tries;
 	int release_wanted;
 	int ended;		/* FAILED or ENDED posted */
-	char phrase[64];	/* nua_respond() keeps the pointer, not a copy */
 	/* loop */
 	sipua_event_fn fn;
 	void *user;
@@ -102,6 +101,7 @@ struct sipua {
 	nua_handle_t *reg;
 	int reg_auth_tries;
 	su_wait_t wait[1];
+	int wait_index;		/* su_root_register()'s, for deregistering */
 	int shutting;
 	/* loop */
 	void (*done)(void *);
@@ -385,6 +385,16 @@ static void on_nua(nua_event_t event, int status, char const *phrase,
 	}
 }
 
+/* phrase_of - a reason phrase that outlives the call: nua_respond() sends
+ * later, from its own queue, and keeps the pointer rather than a copy
+ * (possibly after the call's memory is gone) */
+static const char *phrase_of(int status)
+{
+	const char *p = sip_status_phrase(status);
+
+	return p ? p : "Unknown";
+}
+
 static void do_cmd(sipua_t *s, cmd_t *k)
 {
 	sipua_call_t *c = k->c;
@@ -416,13 +426,12 @@ static void do_cmd(sipua_t *s, cmd_t *k)
 			return;
 		if (k->status >= 200)
 			c->offer_in = 0;
-		snprintf(c->phrase, sizeof(c->phrase), "%s", k->phrase);
 		if (k->sdp && *k->sdp)
-			nua_respond(c->nh, k->status, c->phrase,
+			nua_respond(c->nh, k->status, phrase_of(k->status),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(k->sdp), TAG_END());
 		else
-			nua_respond(c->nh, k->status, c->phrase, TAG_END());
+			nua_respond(c->nh, k->status, phrase_of(k->status), TAG_END());
 		if (k->status >= 200 && k->status < 300)
 			c->st = S_UP;
 		else if (k->status >= 300 && c->st == S_RECEIVED)
@@ -500,15 +509,21 @@ static void *sofia_main(void *arg)
 	sipua_t *s = arg;
 	char why[256];
 
+	/* Sofia keeps per-thread state; su_deinit() at the end frees it. */
+	su_init();
 	su_home_init(s->home);
 	if ((s->root = su_root_create(s)) == NULL) {
 		started(s, 0, "su_root_create failed");
+		su_home_deinit(s->home);
+		su_deinit();
 		return NULL;
 	}
 	if (su_wait_create(s->wait, s->efd, SU_WAIT_IN) < 0 ||
-	    su_root_register(s->root, s->wait, on_cmd, (su_wakeup_arg_t *)s, 0) < 0) {
+	    (s->wait_index = su_root_register(s->root, s->wait, on_cmd, (su_wakeup_arg_t *)s, 0)) < 0) {
 		started(s, 0, "cannot watch the command queue");
 		su_root_destroy(s->root);
+		su_home_deinit(s->home);
+		su_deinit();
 		return NULL;
 	}
 	s->nua = nua_create(s->root, on_nua, (nua_magic_t *)s,
@@ -523,9 +538,11 @@ static void *sofia_main(void *arg)
 		snprintf(why, sizeof(why), "cannot listen on %s%s%s (address in use, "
 		    "or a bad URI or certificate directory)", s->bind,
 		    s->tls_bind ? " and " : "", s->tls_bind ? s->tls_bind : "");
-		started(s, 0, why);
-		su_root_deregister(s->root, 0);
+		su_root_deregister(s->root, s->wait_index);
 		su_root_destroy(s->root);
+		su_home_deinit(s->home);
+		su_deinit();
+		started(s, 0, why);
 		return NULL;
 	}
 	nua_set_params(s->nua,
@@ -551,9 +568,10 @@ static void *sofia_main(void *arg)
 	if (s->reg)
 		nua_handle_destroy(s->reg);
 	nua_destroy(s->nua);
-	su_root_deregister(s->root, 0);
+	su_root_deregister(s->root, s->wait_index);
 	su_root_destroy(s->root);
 	su_home_deinit(s->home);
+	su_deinit();
 	post(s, ev_make(E_SHUTDOWN, NULL, 0, "", NULL));
 	return NULL;
 }

@@ -59,7 +59,8 @@
  *	to fn(user, call, ev). sipua_reinvite() sends a new offer in the
  *	established dialog; the answer comes as SIPUA_EV_REINVITE_DONE.
  *	sipua_respond() answers the INVITE or re-INVITE last reported to the
- *	caller (SIPUA_EV_OFFER, or the incoming call): status 200 needs sdp;
+ *	caller (SIPUA_EV_OFFER, or the incoming call) with the status's
+ *	standard reason phrase (phrase is ignored): status 200 needs sdp;
  *	1xx are provisional; >= 300 refuses (for a re-INVITE the call stays
  *	up, as RFC 3261 says). sipua_hangup() ends a call in whatever state it
  *	is: CANCEL before an answer, BYE after, 480 (or the status that
