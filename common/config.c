@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "onramp.h"
 
 enum ktype { K_STR, K_SIZE, K_UINT, K_BOOL, K_LIST };
 
@@ -125,6 +126,15 @@ static const struct key keys[] = {
 	{ "sip", "speed", K_UINT, CF(sip_speed) },
 	{ "sip", "loss_percent", K_UINT, CF(sip_loss_percent) },
 	{ "sip", "rtp_conceal", K_UINT, CF(sip_rtp_conceal) },
+	{ "onramp", "domain", K_STR, CF(onramp_domain) },
+	{ "onramp", "from_no_caller", K_STR, CF(onramp_from_no_caller) },
+	{ "onramp", "envelope_from", K_STR, CF(onramp_envelope_from) },
+	{ "onramp", "socket", K_STR, CF(onramp_socket) },
+	{ "onramp", "poll", K_UINT, CF(onramp_poll) },
+	{ "onramp", "retry", K_UINT, CF(onramp_retry) },
+	{ "onramp", "alert_after", K_UINT, CF(onramp_alert_after) },
+	{ "onramp", "pdf", K_BOOL, CF(onramp_pdf) },
+	{ "onramp", "tiff2pdf", K_STR, CF(onramp_tiff2pdf) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -378,6 +388,21 @@ config_t *config_defaults(void)
 	cf->sip_speed = 1;
 	cf->sip_loss_percent = 0;
 	cf->sip_rtp_conceal = 0;
+	cf->sip_dtmf_mode = strdup("rfc4733");
+	cf->sip_dtmf_delay = 1500;
+	cf->sip_dtmf_prompt = 1000;
+	cf->sip_dtmf_first = 10000;
+	cf->sip_dtmf_inter = 5000;
+	cf->sip_dtmf_total = 30000;
+	cf->onramp_domain = NULL;
+	cf->onramp_from_no_caller = NULL;
+	cf->onramp_envelope_from = NULL;
+	cf->onramp_socket = strdup("");
+	cf->onramp_poll = 5;
+	cf->onramp_retry = 300;
+	cf->onramp_alert_after = 5;
+	cf->onramp_pdf = 1;
+	cf->onramp_tiff2pdf = strdup("/usr/bin/tiff2pdf");
 	cidr_list_parse("127.0.0.0/8, ::1/128", &cf->networks, err, sizeof(err));
 	cf->sender_domains = calloc(1, sizeof(char *));
 	return cf;
@@ -464,6 +489,12 @@ static int check_sip(struct parse *p, config_t *cf)
 		return perr(p, "[sip] loss_percent must be between 0 and 90"), -1;
 	if (cf->sip_rtp_conceal > 50)
 		return perr(p, "[sip] rtp_conceal must be between 0 and 50"), -1;
+	if (strcmp(cf->sip_dtmf_mode, "rfc4733") != 0 && strcmp(cf->sip_dtmf_mode, "inband") != 0)
+		return perr(p, "[sip] dtmf_mode '%s' must be rfc4733 or inband", cf->sip_dtmf_mode), -1;
+	if (cf->sip_dtmf_delay > 60000 || cf->sip_dtmf_prompt > 10000 || cf->sip_dtmf_first > 120000 ||
+	    cf->sip_dtmf_inter > 60000 || cf->sip_dtmf_total > 300000)
+		return perr(p, "[sip] dtmf_* times are out of range (delay <= 60000, prompt <= 10000, "
+		    "first_timeout <= 120000, inter_timeout <= 60000, total_timeout <= 300000 ms)"), -1;
 	if (cf->sip_inbound_channels > 1000)
 		return perr(p, "[sip] inbound_channels must be at most 1000"), -1;
 	if (strlen(cf->sip_inbound_ident) > 20)
@@ -485,6 +516,48 @@ static int check_sip(struct parse *p, config_t *cf)
 	return 0;
 }
 
+/* derive - a default built from another value: fmt with one %s */
+static char *derive(const char *fmt, const char *v)
+{
+	size_t n = strlen(fmt) + strlen(v);
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, fmt, v);
+	return s;
+}
+
+/* check_onramp - the [onramp] section and its derived defaults; 0 or -1 */
+static int check_onramp(struct parse *p, config_t *cf)
+{
+	char err[160];
+
+	if (!cf->onramp_domain)
+		cf->onramp_domain = strdup(cf->hostname);
+	if (!cf->onramp_from_no_caller)
+		cf->onramp_from_no_caller = derive("fax-noreply@%s", cf->onramp_domain);
+	if (!cf->onramp_envelope_from)
+		cf->onramp_envelope_from = derive("postmaster@%s", cf->hostname);
+	if (!cf->onramp_domain || !cf->onramp_from_no_caller || !cf->onramp_envelope_from)
+		return perr(p, "out of memory"), -1;
+	if (onramp_check(ONRAMP_F_DOMAIN, cf->onramp_domain, err, sizeof(err)) < 0)
+		return perr(p, "[onramp] domain: %s", err), -1;
+	if (onramp_check(ONRAMP_F_ADDRESS, cf->onramp_from_no_caller, err, sizeof(err)) < 0)
+		return perr(p, "[onramp] from_no_caller: %s", err), -1;
+	if (onramp_check(ONRAMP_F_ADDRESS, cf->onramp_envelope_from, err, sizeof(err)) < 0)
+		return perr(p, "[onramp] envelope_from: %s", err), -1;
+	if (cf->onramp_poll == 0)
+		return perr(p, "[onramp] poll must be at least 1 second"), -1;
+	if (cf->onramp_retry == 0)
+		return perr(p, "[onramp] retry must be at least 1 second"), -1;
+	if (cf->onramp_alert_after == 0)
+		return perr(p, "[onramp] alert_after must be at least 1"), -1;
+	if (cf->onramp_pdf && cf->onramp_tiff2pdf[0] != '/')
+		return perr(p, "[onramp] tiff2pdf '%s' must be an absolute path", cf->onramp_tiff2pdf),
+		    -1;
+	return 0;
+}
+
 static int finish(struct parse *p)
 {
 	config_t *cf = p->cf;
@@ -502,7 +575,7 @@ static int finish(struct parse *p)
 	}
 	if (strcmp(cf->driver, "sim") != 0 && strcmp(cf->driver, "sip") != 0)
 		return perr(p, "[dialer] driver '%s' is not known (sim, sip)", cf->driver), -1;
-	if (check_sip(p, cf) < 0)
+	if (check_sip(p, cf) < 0 || check_onramp(p, cf) < 0)
 		return -1;
 	if (cf->channels == 0 || cf->channels > 1000)
 		return perr(p, "[dialer] channels must be between 1 and 1000"), -1;
@@ -651,7 +724,9 @@ void config_free(config_t *cf)
 	free(cf->sip_registrar); free(cf->sip_username); free(cf->sip_password);
 	free(cf->sip_media_address); free(cf->sip_media_ports);
 	free(cf->sip_t38_reinvite_form); free(cf->sip_t38_ec); free(cf->sip_dtls);
-	free(cf->sip_inbound_ident);
+	free(cf->sip_inbound_ident); free(cf->sip_dtmf_mode);
+	free(cf->onramp_domain); free(cf->onramp_from_no_caller); free(cf->onramp_envelope_from);
+	free(cf->onramp_socket); free(cf->onramp_tiff2pdf);
 	for (size_t i = 0; i < cf->ndomains; i++) {
 		free(cf->domains[i].name);
 		dialplan_free(cf->domains[i].dialplan);

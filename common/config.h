@@ -112,6 +112,20 @@ typedef struct config {
 	unsigned sip_speed;	/* tests: line seconds per real second */
 	unsigned sip_loss_percent;	/* tests: outgoing media dropped */
 	unsigned sip_rtp_conceal;
+	char *sip_dtmf_mode;	/* sending: "rfc4733" or "inband" */
+	unsigned sip_dtmf_delay;	/* ms after the answer before sending */
+	unsigned sip_dtmf_prompt;	/* ms of prompt tone when collecting */
+	unsigned sip_dtmf_first, sip_dtmf_inter, sip_dtmf_total;	/* ms */
+	/* [onramp] */
+	char *onramp_domain;	/* From: FAX=+caller@domain; default hostname */
+	char *onramp_from_no_caller;	/* From: without a caller ID */
+	char *onramp_envelope_from;	/* sendmail -f: where bounces go */
+	char *onramp_socket;	/* unix datagram socket to wake faxgate-onramp; "" none */
+	unsigned onramp_poll;	/* seconds between store polls */
+	unsigned onramp_retry;	/* seconds before the first retry; doubles, at most an hour */
+	unsigned onramp_alert_after;	/* failed injections before alert and "failed" */
+	int onramp_pdf;		/* attach a PDF of the pages too */
+	char *onramp_tiff2pdf;	/* libtiff's tiff2pdf */
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

@@ -37,6 +37,9 @@
  *	    job_id, attempt identify the attempt in logs and file names
  *	    t38		what the destination showed before: -1 unknown,
  *			0 refused T.38 (do not ask again), 1 took it
+ *	    dtmf	digits to send after the answer, before T.30 (an
+ *			onramp gateway's address, the /DTMF= qualifier of
+ *			the fax address); NULL or "" for none
  *	After a successful chan_call(), on_page(user, pages) is called each
  *	time the far end confirms a page, with the number of pages confirmed
  *	in this call so far (the page number is first_page - 1 + pages), so
@@ -81,6 +84,7 @@ typedef struct chan_call_params {
 	long job_id;
 	int attempt;
 	int t38;
+	const char *dtmf;
 } chan_call_params_t;
 
 typedef void (*chan_done_cb)(void *user, const fax_result_t *r);

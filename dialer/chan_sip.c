@@ -19,6 +19,7 @@
 
 #include "chan_sip.h"
 #include "dtls.h"
+#include "dtmf.h"
 #include "log.h"
 #include "media.h"
 #include "sdpfax.h"
@@ -43,6 +44,7 @@ struct sipline {
 	sdp_fax_policy_t dtls;
 	sipline_inbound_fn on_inbound;
 	void *user;
+	sipline_hooks_t hooks;
 	int ninbound;
 	int stopping;
 	unsigned seq;			/* inbound file names */
@@ -80,6 +82,10 @@ struct scall {
 	/* incoming */
 	char did[64], caller[64], rx_file[512];
 	long started;
+	int collect;			/* collect DTMF before T.30 */
+	char digits[DTMF_MAX + 1], targets[1024], decision[256];
+	/* outgoing */
+	char post_dial[DTMF_MAX + 1];	/* DTMF to send after the answer */
 };
 
 struct sipchan {
@@ -226,6 +232,49 @@ static void on_media_done(void *user)
 	c->result = *media_result(c->media);
 	c->have_result = 1;
 	end_call(c);
+}
+
+static void on_t38_timer(uv_timer_t *t);
+static void send_t38_reinvite(scall_t *c);
+
+/* on_media_dtmf - the DTMF phase is over: digits sent, or collected */
+static void on_media_dtmf(void *user, const char *digits, const char *end)
+{
+	scall_t *c = user;
+	sipline_t *l = c->line;
+	const config_t *cf = l->cf;
+	char err[200], why[256] = "";
+
+	if (c->outgoing) {
+		log_msg(LOG_INFO, "call=%s: dtmf=sent, digits=%s, mode=%s", c->call_id, digits,
+		    cf->sip_dtmf_mode);
+		if (cf->sip_t38 && c->t38_known != 0 && c->t38 == T38_NONE)
+			uv_timer_start(&c->t38_timer, on_t38_timer, cf->sip_t38_reinvite_delay, 0);
+		return;
+	}
+	snprintf(c->digits, sizeof(c->digits), "%s", digits);
+	int go = l->hooks.after_dtmf ? l->hooks.after_dtmf(l->hooks.user, c->did, c->caller, digits,
+	    end, c->targets, sizeof(c->targets), why, sizeof(why)) : 1;
+	snprintf(c->decision, sizeof(c->decision), "%s", why);
+	log_msg(LOG_INFO, "call=%s: dtmf=collected, digits=%s, end=%s, decision=%s, reason=\"%s\"",
+	    c->call_id, *digits ? digits : "none", end, go ? "accept" : "refuse", why);
+	if (!go) {
+		result_final(c, "5.7.1", "REFUSED", *why ? why : "refused after DTMF");
+		if (c->sc && !c->sip_over) {
+			sipua_hangup(c->sc, 21);
+			c->sip_over = 1;
+		}
+		fail(c);
+		return;
+	}
+	if (media_start_fax(c->media, err, sizeof(err)) < 0) {
+		fax_result_init(&c->result);
+		fax_result_internal(&c->result, "MEDIA", err);
+		c->have_result = 1;
+		fail(c);
+		return;
+	}
+	send_t38_reinvite(c);
 }
 
 /* ---- T.38 -------------------------------------------------------------- */
@@ -391,7 +440,8 @@ static void report_inbound(scall_t *c, const char *remote_ident)
 	sipline_t *l = c->line;
 	sipline_inbound_t in = {
 		.call_id = c->call_id, .did = c->did, .caller = c->caller,
-		.remote_ident = remote_ident,
+		.remote_ident = remote_ident, .dtmf = c->digits, .targets = c->targets,
+		.decision = c->decision,
 		.channel = "sip/in", .tiff = c->rx_file, .pages = c->result.pages_sent,
 		.started = c->started, .ended = (long)time(NULL), .result = &c->result,
 	};
@@ -487,10 +537,15 @@ static void on_limit(uv_timer_t *t)
 static int start_audio(scall_t *c, const sdp_fax_t *d)
 {
 	char err[200];
+	const config_t *cf = c->line->cf;
 	media_audio_t a = {
 		.addr = d->audio.addr, .port = d->audio.port,
 		.pt = d->audio.first, .te_pt = d->audio.te_pt,
 		.fax = c->line->dtls != SDP_FAX_DTLS_REQUIRE,
+		.dtmf_send = c->post_dial, .dtmf_inband = strcmp(cf->sip_dtmf_mode, "inband") == 0,
+		.dtmf_delay_ms = (int)cf->sip_dtmf_delay, .dtmf_collect = c->collect,
+		.collect = { .prompt_ms = (int)cf->sip_dtmf_prompt, .first_ms = (int)cf->sip_dtmf_first,
+			.inter_ms = (int)cf->sip_dtmf_inter, .total_ms = (int)cf->sip_dtmf_total },
 	};
 
 	if (media_start_audio(c->media, &a, err, sizeof(err)) < 0) {
@@ -539,7 +594,9 @@ static void answered(scall_t *c, const sipua_event_t *ev)
 		end_call(c);
 		return;
 	}
-	if (cf->sip_t38 && c->t38_known != 0) {
+	if (media_in_dtmf(c->media)) {
+		/* T.38 after the digits: on_media_dtmf arms it. */
+	} else if (cf->sip_t38 && c->t38_known != 0) {
 		unsigned delay = c->line->dtls == SDP_FAX_DTLS_REQUIRE ? 0 : cf->sip_t38_reinvite_delay;
 		uv_timer_start(&c->t38_timer, on_t38_timer, delay, 0);
 	} else if (c->line->dtls == SDP_FAX_DTLS_REQUIRE) {
@@ -575,7 +632,8 @@ static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 		return;
 	case SIPUA_EV_ACK:
 		/* The receiving side asks for T.38 first. */
-		if (!c->outgoing && c->t38 == T38_NONE && c->line->cf->sip_t38 && c->answered)
+		if (!c->outgoing && c->t38 == T38_NONE && c->line->cf->sip_t38 && c->answered &&
+		    !media_in_dtmf(c->media))
 			send_t38_reinvite(c);
 		return;
 	case SIPUA_EV_REFRESH:
@@ -616,6 +674,7 @@ static scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, siz
 	m.cert = l->cert;
 	m.on_page = on_media_page;
 	m.on_done = on_media_done;
+	m.on_dtmf = on_media_dtmf;
 	m.user = c;
 	if ((c->media = media_new(l->loop, &m, err, errlen)) == NULL) {
 		free(c);
@@ -680,6 +739,10 @@ static int sip_call(chan_t *ch, const chan_call_params_t *p, chan_page_cb on_pag
 		snprintf(err, errlen, "%s has %d pages, cannot start at page %d", p->tiff, pages, p->first_page);
 		return -1;
 	}
+	if (p->dtmf && *p->dtmf && !dtmf_valid(p->dtmf)) {
+		snprintf(err, errlen, "DTMF '%.70s' is not 1 to %d of 0-9 * # A-D", p->dtmf, DTMF_MAX);
+		return -1;
+	}
 	if (expand(cf->sip_trunk, p, uri, sizeof(uri)) < 0) {
 		snprintf(err, errlen, "trunk URI too long for %s", p->dial);
 		return -1;
@@ -693,12 +756,16 @@ static int sip_call(chan_t *ch, const chan_call_params_t *p, chan_page_cb on_pag
 	c->outgoing = 1;
 	c->chan = sc;
 	c->t38_known = p->t38;
+	if (p->dtmf && *p->dtmf)
+		snprintf(c->post_dial, sizeof(c->post_dial), "%s", p->dtmf);
 	sc->call = c;
 	sc->on_page = on_page;
 	sc->on_done = on_done;
 	sc->user = user;
 	unsigned media = SDP_FAX_AUDIO;
-	if (cf->sip_t38 && (cf->sip_t38_offer_first || l->dtls == SDP_FAX_DTLS_REQUIRE) && p->t38 != 0)
+	/* Digits need the audio leg: no T.38 in the offer then. */
+	if (cf->sip_t38 && (cf->sip_t38_offer_first || l->dtls == SDP_FAX_DTLS_REQUIRE) && p->t38 != 0 &&
+	    !*c->post_dial)
 		media |= SDP_FAX_IMAGE;
 	if (offer(c, media) < 0 ||
 	    (c->sc = sipua_invite(l->ua, uri, c->local_sdp, on_sip, c, err, errlen)) == NULL) {
@@ -779,6 +846,17 @@ static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in
 		sipua_release(sc);
 		return;
 	}
+	int admit = SIPLINE_ANSWER;
+	char why[256] = "";
+	if (l->hooks.admit)
+		admit = l->hooks.admit(l->hooks.user, sipua_pick_did(in), in->caller, why, sizeof(why));
+	if (admit == SIPLINE_REFUSE) {
+		log_msg(LOG_NOTICE, "call=%s: direction=in, did=%s, caller=%s, status=refused, reason=\"%s\"",
+		    in->call_id, sipua_pick_did(in), in->caller, why);
+		sipua_respond(sc, 403, NULL, NULL);
+		sipua_release(sc);
+		return;
+	}
 	if (sdp_fax_parse(in->sdp, strlen(in->sdp), &d, err, sizeof(err)) < 0) {
 		log_msg(LOG_NOTICE, "call=%s: direction=in, status=refused, reason=\"bad SDP: %s\"",
 		    in->call_id, err);
@@ -803,6 +881,7 @@ static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in
 	snprintf(c->did, sizeof(c->did), "%s", sipua_pick_did(in));
 	snprintf(c->caller, sizeof(c->caller), "%s", in->caller);
 	c->started = (long)time(NULL);
+	c->collect = admit == SIPLINE_DTMF;
 	c->sc = sc;
 	c->next = l->incoming;
 	l->incoming = c;
@@ -811,7 +890,7 @@ static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in
 	log_msg(LOG_INFO, "call=%s: direction=in, did=%s, caller=%s, transport=%s, remote=%s",
 	    c->call_id, c->did, c->caller, in->transport, in->remote);
 	c->local.sess_version = c->version++;
-	if (!cf->sip_t38)
+	if (!cf->sip_t38 || c->collect)	/* DTMF needs the audio leg first */
 		c->local.image_port = 0;
 	n = sdp_fax_write_answer(&d, &c->local, answer, sizeof(answer), &agreed, err, sizeof(err));
 	if (n < 0) {
@@ -822,6 +901,7 @@ static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in
 		end_call(c);
 		return;
 	}
+	c->local.image_port = cf->sip_t38 ? media_image_port(c->media) : 0;
 	memcpy(c->local_sdp, answer, (size_t)n + 1);
 	c->remote_version = d.sess_version;
 	c->have_remote = 1;
@@ -901,6 +981,11 @@ sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf, sipline_inbound_fn o
 		return NULL;
 	}
 	return l;
+}
+
+void sipline_set_hooks(sipline_t *l, const sipline_hooks_t *hooks)
+{
+	l->hooks = *hooks;
 }
 
 static void on_ua_freed(void *arg)

@@ -8,6 +8,7 @@
  *	sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf,
  *			sipline_inbound_fn on_inbound, void *user,
  *			char *err, size_t errlen);
+ *	void	sipline_set_hooks(sipline_t *line, const sipline_hooks_t *h);
  *	chan_t	*chan_sip_new(sipline_t *line);
  *	void	sipline_free(sipline_t *line, void (*done)(void *), void *arg);
  * DESCRIPTION
@@ -56,6 +57,16 @@
  *	facts and the TIFF's path; the file is removed when it returns, so
  *	the callback must have stored it.
  *
+ *	DTMF (onramp addressing, draft-ietf-fax-gateway-protocol 4.2): an
+ *	outgoing call with chan_call_params_t.dtmf sends those digits
+ *	([sip] dtmf_mode: RFC 4733 events or in-band tones) dtmf_delay ms
+ *	after the answer, then starts T.30 and asks for T.38. An incoming
+ *	call whose admit hook says SIPLINE_DTMF plays a prompt tone and
+ *	collects digits (events and in-band) before T.30, within the
+ *	dtmf_*_timeout limits; the after_dtmf hook then decides, and a
+ *	refusal hangs up (BYE with Q.850 21, call rejected) before any fax
+ *	tone. The digits, targets and decision go to on_inbound.
+ *
  *	sipline_free() refuses new calls, hangs up the incoming ones (their
  *	faxes are reported as failed), shuts the agent down and calls
  *	done(arg). Close the channels first.
@@ -78,6 +89,9 @@ typedef struct sipline sipline_t;
 
 typedef struct sipline_inbound {
 	const char *call_id, *did, *caller, *remote_ident;
+	const char *dtmf;		/* digits collected, "" when none */
+	const char *targets;		/* what the dtmf hook chose, "" when none */
+	const char *decision;		/* why, "" when nothing was decided */
 	const char *channel;		/* "sip/in" */
 	const char *tiff;		/* path of the received pages */
 	int	pages;
@@ -87,8 +101,25 @@ typedef struct sipline_inbound {
 
 typedef void (*sipline_inbound_fn)(void *user, const sipline_inbound_t *in);
 
+/*
+ * Onramp decisions at call time (all optional). admit: before the
+ * answer; returns SIPLINE_REFUSE (the call gets 403, why is logged),
+ * SIPLINE_ANSWER, or SIPLINE_DTMF (answer, then collect the DTMF address
+ * before T.30). after_dtmf: the digits collected (end says why the
+ * collection ended, see dtmf(3)); returns 1 to receive the fax, with the
+ * targets and the decision's text, or 0 to hang up (why).
+ */
+enum { SIPLINE_REFUSE = 0, SIPLINE_ANSWER = 1, SIPLINE_DTMF = 2 };
+typedef struct sipline_hooks {
+	int (*admit)(void *user, const char *did, const char *caller, char *why, size_t whylen);
+	int (*after_dtmf)(void *user, const char *did, const char *caller, const char *digits,
+	    const char *end, char *targets, size_t tlen, char *why, size_t whylen);
+	void *user;
+} sipline_hooks_t;
+
 sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf,
     sipline_inbound_fn on_inbound, void *user, char *err, size_t errlen);
+void sipline_set_hooks(sipline_t *line, const sipline_hooks_t *hooks);
 chan_t *chan_sip_new(sipline_t *line);
 void sipline_free(sipline_t *line, void (*done)(void *), void *arg);
 

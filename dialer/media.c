@@ -42,6 +42,8 @@ struct media {
 	rtp_tx_t rtx;
 	rtp_rx_t rrx;
 	int audio_fax;
+	dtmf_t *dtmf;		/* DTMF phase before T.30, or NULL */
+	int dtmf_then_fax;	/* sender: T.30 starts when the digits are out */
 	/* T.38 */
 	struct sockaddr_storage image_to;
 	udptl_t *udptl;
@@ -53,6 +55,7 @@ struct media {
 	int pages_seen, pages_told;
 	int done;		/* on_done scheduled or called */
 	int result_fixed;	/* DTLS failure or media_fail(): not T.30's */
+	int dtmf_over;		/* the DTMF phase ended in this tick */
 	fax_result_t result;
 	char transport[12];
 	char remote_ident[24];
@@ -218,17 +221,48 @@ static void tick_audio(media_t *m)
 	uint8_t pkt[RTP_HDR_LEN + RTP_MAX_PAYLOAD];
 	int n;
 
+	int16_t in[RTP_SAMPLES];
+
 	if (m->ep && m->audio_fax)
 		t30_ep_tx_audio(m->ep, pcm, RTP_SAMPLES);
 	else
 		memset(pcm, 0, sizeof(pcm));
+	rtp_pull(&m->rrx, in, RTP_SAMPLES);
+	if (m->dtmf && !dtmf_tick(m->dtmf, pcm, in, &m->rtx))
+		m->dtmf_over = 1;	/* reported after the tick */
 	if ((n = rtp_build_event(&m->rtx, pkt, sizeof(pkt))) == 0)
 		n = rtp_build_audio(&m->rtx, pcm, RTP_SAMPLES, pkt, sizeof(pkt));
 	if (n > 0 && !dropped(m))
 		send_dgram(m, &m->audio_sock, &m->audio_to, pkt, (size_t)n);
-	rtp_pull(&m->rrx, pcm, RTP_SAMPLES);
 	if (m->ep && m->audio_fax)
-		t30_ep_rx_audio(m->ep, pcm, RTP_SAMPLES);
+		t30_ep_rx_audio(m->ep, in, RTP_SAMPLES);
+}
+
+static t30_ep_t *make_ep(media_t *m, enum t30_ep_transport tr, int max_dgram,
+    char *err, size_t errlen);
+
+/* dtmf_over - the DTMF phase ended: report it, start T.30 for a sender */
+static void end_dtmf(media_t *m)
+{
+	char digits[DTMF_MAX + 1], end[32], err[200];
+
+	snprintf(digits, sizeof(digits), "%s", dtmf_digits(m->dtmf));
+	snprintf(end, sizeof(end), "%s", dtmf_end(m->dtmf));
+	dtmf_free(m->dtmf);
+	m->dtmf = NULL;
+	m->dtmf_over = 0;
+	if (m->dtmf_then_fax && m->ep == NULL && m->mode == M_AUDIO) {
+		if ((m->ep = make_ep(m, T30_EP_AUDIO, 0, err, sizeof(err))) == NULL) {
+			fax_result_init(&m->result);
+			fax_result_internal(&m->result, "T30", err);
+			m->result_fixed = 1;
+			schedule_done(m);
+			return;
+		}
+		m->audio_fax = 1;
+	}
+	if (m->cfg.on_dtmf)
+		m->cfg.on_dtmf(m->cfg.user, digits, end);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -244,6 +278,11 @@ static void on_tick(uv_timer_t *t)
 		m->ticks++;
 		if (m->mode == M_AUDIO) {
 			tick_audio(m);
+			if (m->dtmf_over) {
+				end_dtmf(m);
+				if (m->closing || m->done)
+					return;
+			}
 		} else if (m->mode == M_T38 && m->ep) {
 			t30_ep_tick(m->ep, RTP_SAMPLES);
 			udptl_tick(m->udptl);
@@ -372,6 +411,8 @@ static void close_all(media_t *m)
 	m->closing = 1;
 	t30_ep_free(m->ep);
 	m->ep = NULL;
+	dtmf_free(m->dtmf);
+	m->dtmf = NULL;
 	udptl_free(m->udptl);
 	m->udptl = NULL;
 	dtls_free(m->dtls);
@@ -442,10 +483,21 @@ static void start_clock(media_t *m)
 	uv_timer_start(&m->timer, on_tick, TICK_MS, TICK_MS);
 }
 
+/* on_rtp_digit - an RFC 4733 event arrived (from inside rtp_pull) */
+static void on_rtp_digit(void *user, char digit, int ms)
+{
+	media_t *m = user;
+
+	(void)ms;
+	if (m->dtmf)
+		dtmf_event(m->dtmf, digit);
+}
+
 int media_start_audio(media_t *m, const media_audio_t *a, char *err, size_t errlen)
 {
 	rtp_rx_config_t rc = { .pt = a->pt, .event_pt = a->te_pt,
-		.depth = m->cfg.depth, .conceal = m->cfg.conceal };
+		.depth = m->cfg.depth, .conceal = m->cfg.conceal,
+		.on_digit = on_rtp_digit, .user = m };
 
 	if (m->done || m->mode == M_T38) {
 		snprintf(err, errlen, "media: audio after T.38 or the end");
@@ -461,9 +513,20 @@ int media_start_audio(media_t *m, const media_audio_t *a, char *err, size_t errl
 		snprintf(err, errlen, "unsupported audio payload type %d", a->pt);
 		return -1;
 	}
-	if (a->fax && (m->ep = make_ep(m, T30_EP_AUDIO, 0, err, errlen)) == NULL)
+	if (a->dtmf_send && *a->dtmf_send) {
+		if ((m->dtmf = dtmf_send_new(a->dtmf_send, a->dtmf_inband, a->dtmf_delay_ms,
+		    err, errlen)) == NULL)
+			return -1;
+		m->dtmf_then_fax = a->fax;
+	} else if (a->dtmf_collect) {
+		if ((m->dtmf = dtmf_collect_new(&a->collect)) == NULL) {
+			snprintf(err, errlen, "cannot start DTMF collection");
+			return -1;
+		}
+	} else if (a->fax && (m->ep = make_ep(m, T30_EP_AUDIO, 0, err, errlen)) == NULL) {
 		return -1;
-	m->audio_fax = a->fax;
+	}
+	m->audio_fax = a->fax && m->dtmf == NULL;
 	m->mode = M_AUDIO;
 	uv_udp_recv_start(&m->audio_sock, on_alloc, on_audio_recv);
 	start_clock(m);
@@ -510,9 +573,12 @@ int media_start_t38(media_t *m, const media_t38_t *t, char *err, size_t errlen)
 	}
 	if ((m->udptl = udptl_new(&uc, err, errlen)) == NULL)
 		return -1;
-	/* The audio-side T.30 (if any) restarts on T.38. */
+	/* The audio-side T.30 (if any) restarts on T.38; a DTMF phase
+	 * still running is over (the far end chose T.38 without it). */
 	t30_ep_free(m->ep);
 	m->ep = NULL;
+	dtmf_free(m->dtmf);
+	m->dtmf = NULL;
 	if (m->mode == M_AUDIO)
 		uv_udp_recv_stop(&m->audio_sock);
 	m->mode = M_T38;
@@ -524,6 +590,23 @@ int media_start_t38(media_t *m, const media_t38_t *t, char *err, size_t errlen)
 	uv_udp_recv_start(&m->image_sock, on_alloc, on_image_recv);
 	start_clock(m);
 	return 0;
+}
+
+int media_start_fax(media_t *m, char *err, size_t errlen)
+{
+	if (m->done || m->mode != M_AUDIO || m->ep != NULL || m->dtmf != NULL) {
+		snprintf(err, errlen, "media: T.30 cannot start now");
+		return -1;
+	}
+	if ((m->ep = make_ep(m, T30_EP_AUDIO, 0, err, errlen)) == NULL)
+		return -1;
+	m->audio_fax = 1;
+	return 0;
+}
+
+int media_in_dtmf(const media_t *m)
+{
+	return m->dtmf != NULL;
 }
 
 void media_hangup(media_t *m, const char *why)

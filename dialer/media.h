@@ -13,6 +13,8 @@
  *			char *err, size_t errlen);
  *	int	media_start_t38(media_t *m, const media_t38_t *t,
  *			char *err, size_t errlen);
+ *	int	media_start_fax(media_t *m, char *err, size_t errlen);
+ *	int	media_in_dtmf(const media_t *m);
  *	void	media_hangup(media_t *m, const char *why);
  *	void	media_fail(media_t *m, const fax_result_t *r);
  *	int	media_done(const media_t *m);
@@ -35,6 +37,15 @@
  *	audio; without, silence is sent (DTLS required: no fax in clear
  *	while T.38 is being set up). It may be called again to redirect
  *	the audio (a re-INVITE that moved it).
+ *
+ *	A DTMF phase (dtmf(3)) may come first on G.711: with a->dtmf_send
+ *	the digits are sent (RFC 4733 events, or in-band tones with
+ *	a->dtmf_inband) a->dtmf_delay_ms after the start, and T.30 starts
+ *	when they are out; with a->dtmf_collect a prompt tone is played and
+ *	digits are collected from events and in-band tones, and T.30 waits
+ *	for media_start_fax(). Either way on_dtmf(user, digits, end) reports
+ *	the end of the phase (from the clock, never re-entrantly), and
+ *	media_in_dtmf() is 1 while it runs.
  *
  *	media_start_t38() switches to T.38: the audio stops, any T.30
  *	endpoint running on audio is dropped (the switch comes before T.30
@@ -76,6 +87,7 @@
 #include <uv.h>
 
 #include "dtls.h"
+#include "dtmf.h"
 #include "outcome.h"
 #include "t30.h"
 #include "udptl.h"
@@ -101,6 +113,8 @@ typedef struct media_config {
 	int	log_level;
 	void	(*on_page)(void *user, int pages);
 	void	(*on_done)(void *user);
+	/* the DTMF phase is over: digits sent or collected, and why it ended */
+	void	(*on_dtmf)(void *user, const char *digits, const char *end);
 	void	*user;
 } media_config_t;
 
@@ -109,6 +123,12 @@ typedef struct media_audio {
 	unsigned port;
 	int	pt, te_pt;
 	int	fax;
+	/* a DTMF phase before T.30 (dtmf(3)): send these digits ... */
+	const char *dtmf_send;
+	int	dtmf_inband, dtmf_delay_ms;
+	/* ... or collect digits (then T.30 waits for media_start_fax()) */
+	int	dtmf_collect;
+	dtmf_collect_config_t collect;
 } media_audio_t;
 
 typedef struct media_t38 {
@@ -128,6 +148,8 @@ unsigned media_audio_port(const media_t *m);
 unsigned media_image_port(const media_t *m);
 int media_start_audio(media_t *m, const media_audio_t *a, char *err, size_t errlen);
 int media_start_t38(media_t *m, const media_t38_t *t, char *err, size_t errlen);
+int media_start_fax(media_t *m, char *err, size_t errlen);
+int media_in_dtmf(const media_t *m);
 void media_hangup(media_t *m, const char *why);
 void media_fail(media_t *m, const fax_result_t *r);
 int media_done(const media_t *m);

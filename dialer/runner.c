@@ -68,6 +68,23 @@ struct runner {
 static void job_call(slot_t *s);
 static void do_kick(uv_timer_t *t);
 
+/* dtmf_of - the /DTMF=digits qualifier of a fax address (an onramp
+ * gateway's DTMF address, sent after the answer) into buf, "" if none */
+static void dtmf_of(const char *qualifiers, char *buf, size_t size)
+{
+	const char *q = qualifiers;
+
+	buf[0] = '\0';
+	while (q && (q = strchr(q, '/')) != NULL) {
+		q++;
+		if (strncasecmp(q, "DTMF=", 5) == 0) {
+			size_t n = strcspn(q + 5, "/");
+			snprintf(buf, size, "%.*s", (int)n, q + 5);
+			return;
+		}
+	}
+}
+
 /* modems_of - the SpanDSP modem set for the fastest family a destination takes */
 static int modems_of(const char *name)
 {
@@ -275,6 +292,8 @@ static void job_call(slot_t *s)
 	if (!r->cf->ecm)
 		ecm = 0;
 	int t38 = -1;
+	char dtmf[80];
+	dtmf_of(j->qualifiers, dtmf, sizeof(dtmf));
 	if (r->sip && store_dest_get_t38(r->st, j->number, &t38, err, sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "job=%ld: reason=\"%s\"", j->id, err);
 	s->attempt = j->attempts + 1;
@@ -292,7 +311,7 @@ static void job_call(slot_t *s)
 		.dial = j->dial, .number = j->number, .tiff = s->tiff, .first_page = s->first_page,
 		.ecm = ecm, .modems = modems_of(modems), .fine = r->cf->fine,
 		.ident = r->cf->ident, .header = r->cf->page_header, .job_id = j->id,
-		.attempt = s->attempt, .t38 = t38,
+		.attempt = s->attempt, .t38 = t38, .dtmf = dtmf,
 	};
 	s->in_call = 1;
 	log_msg(LOG_INFO, "job=%ld: dial=%s, number=%s, attempt=%d, first_page=%d, ecm=%d, modems=%s, channel=%s",
