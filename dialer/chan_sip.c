@@ -7,7 +7,7 @@
  * bound first (the SDP needs them); signalling runs; media starts with
  * the answer; the call ends when the media reports (phase E, a hang-up,
  * a DTLS failure) or when signalling fails before there was media. Then
- * end_call() hangs up what is still up, reports once, and releases
+ * scall_end() hangs up what is still up, reports once, and releases
  * everything; sipua and media free their parts asynchronously.
  */
 #include <stdio.h>
@@ -17,76 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chan_sip.h"
-#include "dtls.h"
-#include "dtmf.h"
 #include "log.h"
-#include "media.h"
-#include "sdpfax.h"
-#include "sipua.h"
-
-#define SDP_MAX 4096
-
-enum { T38_NONE = 0, T38_ASKED, T38_ON, T38_REFUSED };
-
-typedef struct scall scall_t;
-typedef struct sipchan sipchan_t;
-
-struct sipline {
-	uv_loop_t *loop;
-	const config_t *cf;
-	sipua_t *ua;
-	dtls_cert_t *cert;
-	uint8_t fp[32];			/* SHA-256 of cert */
-	char fp_text[DTLS_FP_MAX];
-	sdp_fax_ec_t ec_order[3];
-	int nec;
-	sdp_fax_policy_t dtls;
-	sipline_inbound_fn on_inbound;
-	void *user;
-	sipline_hooks_t hooks;
-	int ninbound;
-	int stopping;
-	unsigned seq;			/* inbound file names */
-	void (*done)(void *);
-	void *done_arg;
-	scall_t *incoming;		/* list of incoming calls */
-};
-
-struct scall {
-	sipline_t *line;
-	sipchan_t *chan;		/* outgoing: its channel */
-	scall_t *next;			/* incoming list */
-	int outgoing;
-	sipua_call_t *sc;
-	media_t *media;
-	uv_timer_t timer;		/* ring timeout, then call limit */
-	uv_timer_t t38_timer;		/* our T.38 re-INVITE */
-	int timers_open;
-	int answered;
-	int sip_over;			/* SIP dialog ended or failed */
-	int ended;
-	int silent;			/* chan_close(): no callbacks */
-	int t38;			/* T38_* */
-	int t38_known;			/* from the store, -1/0/1 */
-	int fax_on_audio;		/* T.30 runs on G.711 */
-	sdp_fax_local_t local;
-	uint64_t version;
-	char local_sdp[SDP_MAX];
-	uint64_t remote_version;
-	int have_remote;
-	fax_result_t result;
-	int have_result;
-	char call_id[128];
-	char tls_id[40];
-	/* incoming */
-	char did[64], caller[64], rx_file[512];
-	long started;
-	int collect;			/* collect DTMF before T.30 */
-	char digits[DTMF_MAX + 1], targets[1024], decision[256];
-	/* outgoing */
-	char post_dial[DTMF_MAX + 1];	/* DTMF to send after the answer */
-};
+#include "sipcall.h"
 
 struct sipchan {
 	chan_t base;
@@ -98,7 +30,6 @@ struct sipchan {
 	int closing;
 };
 
-static void end_call(scall_t *c);
 
 /* ---- SDP -------------------------------------------------------------- */
 
@@ -185,7 +116,7 @@ static void t38_of(const sdp_fax_t *d, int our_setup_known, sdp_fax_setup_t our_
 
 /* ---- results ---------------------------------------------------------- */
 
-static void result_sip(scall_t *c, int status, const char *phrase, int q850)
+void scall_result_sip(scall_t *c, int status, const char *phrase, int q850)
 {
 	char text[160];
 
@@ -207,12 +138,12 @@ static void result_final(scall_t *c, const char *status, const char *code, const
 }
 
 /* fail - end the call now with the result already set */
-static void fail(scall_t *c)
+void scall_fail(scall_t *c)
 {
 	if (c->media && !media_done(c->media))
 		media_fail(c->media, &c->result);	/* on_done follows */
 	else
-		end_call(c);
+		scall_end(c);
 }
 
 /* ---- media events ------------------------------------------------------ */
@@ -231,7 +162,7 @@ static void on_media_done(void *user)
 
 	c->result = *media_result(c->media);
 	c->have_result = 1;
-	end_call(c);
+	scall_end(c);
 }
 
 static void on_t38_timer(uv_timer_t *t);
@@ -264,14 +195,14 @@ static void on_media_dtmf(void *user, const char *digits, const char *end)
 			sipua_hangup(c->sc, 21);
 			c->sip_over = 1;
 		}
-		fail(c);
+		scall_fail(c);
 		return;
 	}
 	if (media_start_fax(c->media, err, sizeof(err)) < 0) {
 		fax_result_init(&c->result);
 		fax_result_internal(&c->result, "MEDIA", err);
 		c->have_result = 1;
-		fail(c);
+		scall_fail(c);
 		return;
 	}
 	send_t38_reinvite(c);
@@ -279,7 +210,7 @@ static void on_media_dtmf(void *user, const char *digits, const char *end)
 
 /* ---- T.38 -------------------------------------------------------------- */
 
-static int start_t38(scall_t *c, const sdp_fax_t *d, int setup_known, sdp_fax_setup_t mine)
+int scall_start_t38(scall_t *c, const sdp_fax_t *d, int setup_known, sdp_fax_setup_t mine)
 {
 	char err[200], fp[DTLS_FP_MAX];
 	media_t38_t t;
@@ -328,7 +259,7 @@ static void t38_refused(scall_t *c, int status, const char *phrase)
 		result_final(c, "5.7.10", "DTLS_REQUIRED",
 		    "DTLS is required for T.38 and the far end refused T.38");
 		c->result.t38 = 0;
-		fail(c);
+		scall_fail(c);
 	}
 }
 
@@ -357,11 +288,11 @@ static void answered_reinvite(scall_t *c, const sipua_event_t *ev)
 	if (c->line->dtls == SDP_FAX_DTLS_REQUIRE && !d.image.dtls) {
 		result_final(c, "5.7.10", "DTLS_REQUIRED",
 		    "DTLS is required for T.38 and the far end answered plain UDPTL");
-		fail(c);
+		scall_fail(c);
 		return;
 	}
-	if (start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
-		fail(c);
+	if (scall_start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
+		scall_fail(c);
 }
 
 /* on_offer - the far end's re-INVITE */
@@ -409,7 +340,7 @@ static void on_offer(scall_t *c, const sipua_event_t *ev)
 		if (n == SDP_FAX_EPOLICY) {
 			result_final(c, "5.7.10", "DTLS_REQUIRED",
 			    "DTLS is required for T.38 and the far end offered plain UDPTL");
-			fail(c);
+			scall_fail(c);
 		}
 		return;
 	}
@@ -420,8 +351,8 @@ static void on_offer(scall_t *c, const sipua_event_t *ev)
 	if (agreed.active & SDP_FAX_IMAGE) {
 		uv_timer_stop(&c->t38_timer);
 		c->t38 = T38_NONE;
-		if (start_t38(c, &agreed, 1, agreed.dtls.setup) < 0)
-			fail(c);
+		if (scall_start_t38(c, &agreed, 1, agreed.dtls.setup) < 0)
+			scall_fail(c);
 	}
 }
 
@@ -451,7 +382,7 @@ static void report_inbound(scall_t *c, const char *remote_ident)
 	unlink(c->rx_file);
 }
 
-static void end_call(scall_t *c)
+void scall_end(scall_t *c)
 {
 	sipline_t *l = c->line;
 
@@ -517,15 +448,15 @@ static void end_call(scall_t *c)
 	uv_close((uv_handle_t *)&c->t38_timer, on_timer_closed);
 }
 
-static void on_limit(uv_timer_t *t)
+void scall_on_limit(uv_timer_t *t)
 {
 	scall_t *c = t->data;
 
 	if (!c->answered) {	/* ring timeout */
-		result_sip(c, 408, "no answer", 19);
+		scall_result_sip(c, 408, "no answer", 19);
 		snprintf(c->result.error_text, sizeof(c->result.error_text),
 		    "no answer within %u seconds", c->line->cf->sip_ring_timeout);
-		end_call(c);
+		scall_end(c);
 		return;
 	}
 	if (c->media && !media_done(c->media))
@@ -534,7 +465,7 @@ static void on_limit(uv_timer_t *t)
 
 /* ---- signalling events ------------------------------------------------- */
 
-static int start_audio(scall_t *c, const sdp_fax_t *d)
+int scall_start_audio(scall_t *c, const sdp_fax_t *d)
 {
 	char err[200];
 	const config_t *cf = c->line->cf;
@@ -566,7 +497,7 @@ static void answered(scall_t *c, const sipua_event_t *ev)
 
 	c->answered = 1;
 	uv_timer_stop(&c->timer);
-	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->call_limit * 1000, 0);
+	uv_timer_start(&c->timer, scall_on_limit, (uint64_t)cf->call_limit * 1000, 0);
 	if (sdp_fax_parse(ev->sdp, strlen(ev->sdp), &d, err, sizeof(err)) < 0 ||
 	    !(d.active & (SDP_FAX_AUDIO | SDP_FAX_IMAGE))) {
 		result_final(c, "5.3.3", "SDP", "the far end's answer has no usable media");
@@ -574,7 +505,7 @@ static void answered(scall_t *c, const sipua_event_t *ev)
 		    "the far end's SDP answer is unusable: %.100s", *err ? err : "no media");
 		c->result.cls = FAX_RETRY;
 		snprintf(c->result.status, sizeof(c->result.status), "4.3.0");
-		end_call(c);
+		scall_end(c);
 		return;
 	}
 	c->remote_version = d.sess_version;
@@ -583,15 +514,15 @@ static void answered(scall_t *c, const sipua_event_t *ev)
 		if (c->line->dtls == SDP_FAX_DTLS_REQUIRE && !d.image.dtls) {
 			result_final(c, "5.7.10", "DTLS_REQUIRED",
 			    "DTLS is required for T.38 and the far end answered plain UDPTL");
-			end_call(c);
+			scall_end(c);
 			return;
 		}
-		if (start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
-			end_call(c);
+		if (scall_start_t38(c, &d, 0, SDP_FAX_SETUP_NONE) < 0)
+			scall_end(c);
 		return;
 	}
-	if (start_audio(c, &d) < 0) {
-		end_call(c);
+	if (scall_start_audio(c, &d) < 0) {
+		scall_end(c);
 		return;
 	}
 	if (media_in_dtmf(c->media)) {
@@ -602,11 +533,11 @@ static void answered(scall_t *c, const sipua_event_t *ev)
 	} else if (c->line->dtls == SDP_FAX_DTLS_REQUIRE) {
 		result_final(c, "5.7.10", "DTLS_REQUIRED",
 		    "DTLS is required and the destination is known to refuse T.38");
-		fail(c);
+		scall_fail(c);
 	}
 }
 
-static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
+void scall_on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 {
 	scall_t *c = user;
 
@@ -621,8 +552,8 @@ static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 		return;
 	case SIPUA_EV_FAILED:
 		c->sip_over = 1;
-		result_sip(c, ev->status, ev->phrase, ev->q850);
-		end_call(c);
+		scall_result_sip(c, ev->status, ev->phrase, ev->q850);
+		scall_end(c);
 		return;
 	case SIPUA_EV_REINVITE_DONE:
 		answered_reinvite(c, ev);
@@ -645,8 +576,8 @@ static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 		if (c->media && c->answered && !media_done(c->media)) {
 			media_hangup(c->media, "the far end hung up");
 		} else if (!c->have_result) {
-			result_sip(c, ev->status, ev->phrase, ev->q850);
-			end_call(c);
+			scall_result_sip(c, ev->status, ev->phrase, ev->q850);
+			scall_end(c);
 		}
 		return;
 	}
@@ -654,7 +585,7 @@ static void on_sip(void *user, sipua_call_t *sc, const sipua_event_t *ev)
 
 /* ---- calls ------------------------------------------------------------- */
 
-static scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, size_t errlen)
+scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, size_t errlen)
 {
 	scall_t *c = calloc(1, sizeof(*c));
 	media_config_t m = *mc;
@@ -768,17 +699,17 @@ static int sip_call(chan_t *ch, const chan_call_params_t *p, chan_page_cb on_pag
 	    !*c->post_dial)
 		media |= SDP_FAX_IMAGE;
 	if (offer(c, media) < 0 ||
-	    (c->sc = sipua_invite(l->ua, uri, c->local_sdp, on_sip, c, err, errlen)) == NULL) {
+	    (c->sc = sipua_invite(l->ua, uri, c->local_sdp, scall_on_sip, c, err, errlen)) == NULL) {
 		if (*err == '\0')
 			snprintf(err, errlen, "cannot write the SDP offer");
 		c->silent = 1;
-		end_call(c);
+		scall_end(c);
 		return -1;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sipua_call_id(c->sc));
 	if (media & SDP_FAX_IMAGE)
 		c->t38 = T38_NONE;
-	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->sip_ring_timeout * 1000, 0);
+	uv_timer_start(&c->timer, scall_on_limit, (uint64_t)cf->sip_ring_timeout * 1000, 0);
 	log_msg(LOG_INFO, "call=%s: direction=out, job=%ld, attempt=%d, to=%s, media_port=%u, t38_known=%d",
 	    c->call_id, p->job_id, p->attempt, uri, media_audio_port(c->media), p->t38);
 	return 0;
@@ -798,7 +729,7 @@ static void sip_hangup_op(chan_t *ch)
 	fax_result_init(&c->result);
 	fax_result_internal(&c->result, "HANGUP", "hung up by the dialer before the answer");
 	c->have_result = 1;
-	end_call(c);
+	scall_end(c);
 }
 
 static void sip_close_op(chan_t *ch)
@@ -808,7 +739,7 @@ static void sip_close_op(chan_t *ch)
 	sc->closing = 1;
 	if (sc->call) {
 		sc->call->silent = 1;
-		end_call(sc->call);
+		scall_end(sc->call);
 	}
 	free(sc);
 }
@@ -826,192 +757,4 @@ chan_t *chan_sip_new(sipline_t *line)
 	sc->base.ops = &sip_ops;
 	sc->line = line;
 	return &sc->base;
-}
-
-/* ---- incoming ----------------------------------------------------------- */
-
-static void on_incoming(void *user, sipua_call_t *sc, const sipua_incoming_t *in)
-{
-	sipline_t *l = user;
-	const config_t *cf = l->cf;
-	char err[200], answer[SDP_MAX];
-	sdp_fax_t d, agreed;
-	scall_t *c;
-	int n;
-
-	if (!cf->sip_inbound || l->stopping || l->ninbound >= (int)cf->sip_inbound_channels) {
-		log_msg(LOG_NOTICE, "call=%s: direction=in, status=refused, reason=\"%s\"", in->call_id,
-		    !cf->sip_inbound ? "inbound is off" : "all inbound channels busy");
-		sipua_respond(sc, cf->sip_inbound ? 486 : 403, NULL, NULL);
-		sipua_release(sc);
-		return;
-	}
-	int admit = SIPLINE_ANSWER;
-	char why[256] = "";
-	if (l->hooks.admit)
-		admit = l->hooks.admit(l->hooks.user, sipua_pick_did(in), in->caller, why, sizeof(why));
-	if (admit == SIPLINE_REFUSE) {
-		log_msg(LOG_NOTICE, "call=%s: direction=in, did=%s, caller=%s, status=refused, reason=\"%s\"",
-		    in->call_id, sipua_pick_did(in), in->caller, why);
-		sipua_respond(sc, 403, NULL, NULL);
-		sipua_release(sc);
-		return;
-	}
-	if (sdp_fax_parse(in->sdp, strlen(in->sdp), &d, err, sizeof(err)) < 0) {
-		log_msg(LOG_NOTICE, "call=%s: direction=in, status=refused, reason=\"bad SDP: %s\"",
-		    in->call_id, err);
-		sipua_respond(sc, 488, NULL, NULL);
-		sipua_release(sc);
-		return;
-	}
-	media_config_t mc = { .calling = 0, .transmit = 0, .ident = cf->sip_inbound_ident,
-		.ecm = cf->ecm };
-	char path[512];
-	snprintf(path, sizeof(path), "%s/in-%ld-%d-%u.tif", cf->spool, (long)time(NULL),
-	    (int)getpid(), l->seq++);
-	mc.rx_file = path;
-	if ((c = scall_new(l, &mc, err, sizeof(err))) == NULL) {
-		log_msg(LOG_ERR, "call=%s: direction=in, status=refused, reason=\"%s\"", in->call_id, err);
-		sipua_respond(sc, 503, NULL, NULL);
-		sipua_release(sc);
-		return;
-	}
-	snprintf(c->rx_file, sizeof(c->rx_file), "%s", path);
-	snprintf(c->call_id, sizeof(c->call_id), "%s", in->call_id);
-	snprintf(c->did, sizeof(c->did), "%s", sipua_pick_did(in));
-	snprintf(c->caller, sizeof(c->caller), "%s", in->caller);
-	c->started = (long)time(NULL);
-	c->collect = admit == SIPLINE_DTMF;
-	c->sc = sc;
-	c->next = l->incoming;
-	l->incoming = c;
-	l->ninbound++;
-	sipua_set_handler(sc, on_sip, c);
-	log_msg(LOG_INFO, "call=%s: direction=in, did=%s, caller=%s, transport=%s, remote=%s",
-	    c->call_id, c->did, c->caller, in->transport, in->remote);
-	c->local.sess_version = c->version++;
-	if (!cf->sip_t38 || c->collect)	/* DTMF needs the audio leg first */
-		c->local.image_port = 0;
-	n = sdp_fax_write_answer(&d, &c->local, answer, sizeof(answer), &agreed, err, sizeof(err));
-	if (n < 0) {
-		log_msg(LOG_NOTICE, "call=%s: status=refused, reason=\"%s\"", c->call_id, err);
-		sipua_respond(sc, 488, NULL, NULL);
-		c->sip_over = 1;
-		result_sip(c, 488, err, 0);
-		end_call(c);
-		return;
-	}
-	c->local.image_port = cf->sip_t38 ? media_image_port(c->media) : 0;
-	memcpy(c->local_sdp, answer, (size_t)n + 1);
-	c->remote_version = d.sess_version;
-	c->have_remote = 1;
-	c->answered = 1;
-	if (sipua_respond(sc, 200, NULL, c->local_sdp) < 0) {
-		end_call(c);
-		return;
-	}
-	uv_timer_start(&c->timer, on_limit, (uint64_t)cf->call_limit * 1000, 0);
-	if (agreed.active & SDP_FAX_IMAGE) {
-		if (start_t38(c, &agreed, 1, agreed.dtls.setup) < 0)
-			fail(c);
-	} else if (start_audio(c, &agreed) < 0) {
-		fail(c);
-	}
-}
-
-/* ---- the line ----------------------------------------------------------- */
-
-static int parse_ec(const char *list, sdp_fax_ec_t *order, int *n)
-{
-	char *copy = strdup(list), *save = NULL;
-
-	*n = 0;
-	if (copy == NULL)
-		return -1;
-	for (char *w = strtok_r(copy, " \t,", &save); w && *n < 3; w = strtok_r(NULL, " \t,", &save))
-		order[(*n)++] = strcmp(w, "fec") == 0 ? SDP_FAX_EC_FEC :
-		    strcmp(w, "redundancy") == 0 ? SDP_FAX_EC_REDUNDANCY : SDP_FAX_EC_NONE;
-	free(copy);
-	return 0;
-}
-
-sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf, sipline_inbound_fn on_inbound,
-    void *user, char *err, size_t errlen)
-{
-	sipline_t *l = calloc(1, sizeof(*l));
-	char uerr[256];
-
-	if (l == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	l->loop = loop;
-	l->cf = cf;
-	l->on_inbound = on_inbound;
-	l->user = user;
-	l->dtls = strcmp(cf->sip_dtls, "require") == 0 ? SDP_FAX_DTLS_REQUIRE :
-	    strcmp(cf->sip_dtls, "offer") == 0 ? SDP_FAX_DTLS_OFFER : SDP_FAX_DTLS_OFF;
-	parse_ec(cf->sip_t38_ec, l->ec_order, &l->nec);
-	if (l->dtls != SDP_FAX_DTLS_OFF) {
-		/* One ephemeral certificate per process: RFC 8842 wants
-		 * its fingerprint in SDP, not a CA signature. */
-		if ((l->cert = dtls_cert_new_selfsigned(DTLS_KEY_RSA2048, uerr, sizeof(uerr))) == NULL) {
-			snprintf(err, errlen, "DTLS certificate: %s", uerr);
-			free(l);
-			return NULL;
-		}
-		dtls_cert_fingerprint(l->cert, "sha-256", l->fp_text, sizeof(l->fp_text));
-		for (size_t i = 0; i < sizeof(l->fp); i++)
-			l->fp[i] = (uint8_t)strtoul(l->fp_text + 3 * i, NULL, 16);
-	}
-	sipua_config_t sc = {
-		.bind = cf->sip_listen, .tls_bind = cf->sip_tls_listen,
-		.tls_dir = *cf->sip_tls_listen || strncmp(cf->sip_trunk, "sips:", 5) == 0 ?
-		    cf->sip_tls_dir : NULL,
-		.tls_verify = cf->sip_tls_verify, .from = cf->sip_from,
-		.proxy = cf->sip_proxy, .registrar = cf->sip_registrar,
-		.auth_user = cf->sip_username, .auth_password = cf->sip_password,
-		.session_expires = cf->sip_session_expires, .user_agent = "faxgate",
-		.on_incoming = on_incoming, .user = l,
-	};
-	if ((l->ua = sipua_new(loop, &sc, uerr, sizeof(uerr))) == NULL) {
-		snprintf(err, errlen, "%s", uerr);
-		dtls_cert_free(l->cert);
-		free(l);
-		return NULL;
-	}
-	return l;
-}
-
-void sipline_set_hooks(sipline_t *l, const sipline_hooks_t *hooks)
-{
-	l->hooks = *hooks;
-}
-
-static void on_ua_freed(void *arg)
-{
-	sipline_t *l = arg;
-	void (*done)(void *) = l->done;
-	void *darg = l->done_arg;
-
-	dtls_cert_free(l->cert);
-	free(l);
-	if (done)
-		done(darg);
-}
-
-void sipline_free(sipline_t *l, void (*done)(void *), void *arg)
-{
-	l->stopping = 1;
-	l->done = done;
-	l->done_arg = arg;
-	while (l->incoming) {
-		scall_t *c = l->incoming;
-
-		fax_result_init(&c->result);
-		fax_result_internal(&c->result, "STOPPED", "the dialer stopped during the call");
-		c->have_result = 1;
-		end_call(c);
-	}
-	sipua_free(l->ua, on_ua_freed, l);
 }
