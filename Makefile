@@ -20,7 +20,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
 WFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -I. -It -Icommon -Imilter -Idialer -Ictl -I$(BUILD) $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -I. -It -Icommon -Imilter -Idialer -Ictl -Ionramp -I$(BUILD) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lmilter -lpthread -lm
 
 ALL_CFLAGS = $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
@@ -29,21 +29,25 @@ COMMON_SRC := $(sort $(wildcard common/*.c))
 MILTER_SRC := $(filter-out milter/main.c,$(sort $(wildcard milter/*.c)))
 DIALER_SRC := $(filter-out dialer/main.c dialer/render_main.c,$(sort $(wildcard dialer/*.c)))
 CTL_SRC    := $(filter-out ctl/main.c,$(sort $(wildcard ctl/*.c)))
+ONRAMP_SRC := $(filter-out onramp/main.c,$(sort $(wildcard onramp/*.c)))
 SCHEMA_SQL := $(sort $(wildcard schema/sqlite/*.sql))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sqlite.o
 MILTER_OBJ := $(MILTER_SRC:%.c=$(BUILD)/%.o)
 DIALER_OBJ := $(DIALER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+ONRAMP_OBJ := $(ONRAMP_SRC:%.c=$(BUILD)/%.o)
 
 LIBCOMMON := $(BUILD)/libfaxcommon.a
 LIBMILTER := $(BUILD)/libfaxmilter.a
 LIBDIALER := $(BUILD)/libfaxdialer.a
 LIBCTL    := $(BUILD)/libfaxctl.a
+LIBONRAMP := $(BUILD)/libfaxonramp.a
 
 PROGS := $(BUILD)/faxgate-milter $(if $(wildcard ctl/main.c),$(BUILD)/faxgatectl) \
 	 $(if $(wildcard dialer/main.c),$(BUILD)/faxgate-dialer) \
-	 $(if $(wildcard dialer/render_main.c),$(BUILD)/faxgate-render)
+	 $(if $(wildcard dialer/render_main.c),$(BUILD)/faxgate-render) \
+	 $(if $(wildcard onramp/main.c),$(BUILD)/faxgate-onramp)
 UNIT_SRC := $(sort $(wildcard t/unit/*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%.t)
 FUZZ_SRC := $(sort $(wildcard t/fuzz/*_fuzz.c))
@@ -76,8 +80,10 @@ $(LIBDIALER): $(DIALER_OBJ)
 	@rm -f $@; $(AR) rcs $@ $^
 $(LIBCTL): $(CTL_OBJ)
 	@rm -f $@; $(AR) rcs $@ $^
+$(LIBONRAMP): $(ONRAMP_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
 
-LIBS_ALL := $(LIBMILTER) $(LIBDIALER) $(LIBCTL) $(LIBCOMMON)
+LIBS_ALL := $(LIBMILTER) $(LIBDIALER) $(LIBCTL) $(LIBONRAMP) $(LIBCOMMON)
 
 $(BUILD)/faxgate-milter: $(BUILD)/milter/main.o $(LIBMILTER) $(LIBCOMMON)
 	@$(if $(V),,echo "  LINK    $@")
@@ -89,6 +95,9 @@ $(BUILD)/faxgate-dialer: $(BUILD)/dialer/main.o $(LIBDIALER) $(LIBCOMMON)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/faxgate-render: $(BUILD)/dialer/render_main.o $(LIBDIALER) $(LIBCOMMON)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/faxgate-onramp: $(BUILD)/onramp/main.o $(LIBONRAMP) $(LIBCOMMON)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -116,11 +125,11 @@ FUZZ_SAN := -fsanitize=address,undefined
 fuzz: deps
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
 	    LDFLAGS="$(FUZZ_SAN)" build-fuzz/libfaxcommon.a build-fuzz/libfaxmilter.a \
-	    build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a
+	    build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a build-fuzz/libfaxonramp.a
 	@set -e; for n in $(FUZZ_NAMES); do \
 	    clang -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(CPPFLAGS) -Ibuild-fuzz t/fuzz/$${n}_fuzz.c \
 	        build-fuzz/libfaxmilter.a build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a \
-	        build-fuzz/libfaxcommon.a $(LDLIBS) -o build-fuzz/$$n-fuzzer; \
+	        build-fuzz/libfaxonramp.a build-fuzz/libfaxcommon.a $(LDLIBS) -o build-fuzz/$$n-fuzzer; \
 	    mkdir -p build-fuzz/corpus/$$n; cp -n t/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || true; \
 	    echo "fuzz $$n for $(FUZZ_SECONDS) s"; \
 	    build-fuzz/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -146,7 +155,8 @@ check-asan: deps
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
-	install -m 755 $(BUILD)/faxgate-milter $(BUILD)/faxgate-dialer $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(BUILD)/faxgate-milter $(BUILD)/faxgate-dialer $(BUILD)/faxgate-onramp \
+	    $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(BUILD)/faxgatectl $(BUILD)/faxgate-render $(DESTDIR)$(BINDIR)/
 	install -m 644 contrib/faxgate.conf $(DESTDIR)$(DATADIR)/faxgate.conf.sample
 	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc contrib/faxgate-milter.service \

@@ -126,6 +126,12 @@ static const struct key keys[] = {
 	{ "sip", "speed", K_UINT, CF(sip_speed) },
 	{ "sip", "loss_percent", K_UINT, CF(sip_loss_percent) },
 	{ "sip", "rtp_conceal", K_UINT, CF(sip_rtp_conceal) },
+	{ "sip", "dtmf_mode", K_STR, CF(sip_dtmf_mode) },
+	{ "sip", "dtmf_delay", K_UINT, CF(sip_dtmf_delay) },
+	{ "sip", "dtmf_prompt", K_UINT, CF(sip_dtmf_prompt) },
+	{ "sip", "dtmf_first_timeout", K_UINT, CF(sip_dtmf_first) },
+	{ "sip", "dtmf_inter_timeout", K_UINT, CF(sip_dtmf_inter) },
+	{ "sip", "dtmf_total_timeout", K_UINT, CF(sip_dtmf_total) },
 	{ "onramp", "domain", K_STR, CF(onramp_domain) },
 	{ "onramp", "from_no_caller", K_STR, CF(onramp_from_no_caller) },
 	{ "onramp", "envelope_from", K_STR, CF(onramp_envelope_from) },
@@ -532,6 +538,18 @@ static int check_onramp(struct parse *p, config_t *cf)
 {
 	char err[160];
 
+	/* Only values given here are checked: a default derived from a host
+	 * name that is no domain must not stop the milter or the dialer
+	 * (faxgate-onramp checks what it will use when it starts). */
+	if (cf->onramp_domain && onramp_check(ONRAMP_F_DOMAIN, cf->onramp_domain, err,
+	    sizeof(err)) < 0)
+		return perr(p, "[onramp] domain: %s", err), -1;
+	if (cf->onramp_from_no_caller && onramp_check(ONRAMP_F_ADDRESS, cf->onramp_from_no_caller,
+	    err, sizeof(err)) < 0)
+		return perr(p, "[onramp] from_no_caller: %s", err), -1;
+	if (cf->onramp_envelope_from && onramp_check(ONRAMP_F_ADDRESS, cf->onramp_envelope_from,
+	    err, sizeof(err)) < 0)
+		return perr(p, "[onramp] envelope_from: %s", err), -1;
 	if (!cf->onramp_domain)
 		cf->onramp_domain = strdup(cf->hostname);
 	if (!cf->onramp_from_no_caller)
@@ -540,19 +558,13 @@ static int check_onramp(struct parse *p, config_t *cf)
 		cf->onramp_envelope_from = derive("postmaster@%s", cf->hostname);
 	if (!cf->onramp_domain || !cf->onramp_from_no_caller || !cf->onramp_envelope_from)
 		return perr(p, "out of memory"), -1;
-	if (onramp_check(ONRAMP_F_DOMAIN, cf->onramp_domain, err, sizeof(err)) < 0)
-		return perr(p, "[onramp] domain: %s", err), -1;
-	if (onramp_check(ONRAMP_F_ADDRESS, cf->onramp_from_no_caller, err, sizeof(err)) < 0)
-		return perr(p, "[onramp] from_no_caller: %s", err), -1;
-	if (onramp_check(ONRAMP_F_ADDRESS, cf->onramp_envelope_from, err, sizeof(err)) < 0)
-		return perr(p, "[onramp] envelope_from: %s", err), -1;
 	if (cf->onramp_poll == 0)
 		return perr(p, "[onramp] poll must be at least 1 second"), -1;
 	if (cf->onramp_retry == 0)
 		return perr(p, "[onramp] retry must be at least 1 second"), -1;
 	if (cf->onramp_alert_after == 0)
 		return perr(p, "[onramp] alert_after must be at least 1"), -1;
-	if (cf->onramp_pdf && cf->onramp_tiff2pdf[0] != '/')
+	if (cf->onramp_tiff2pdf[0] != '/')
 		return perr(p, "[onramp] tiff2pdf '%s' must be an absolute path", cf->onramp_tiff2pdf),
 		    -1;
 	return 0;

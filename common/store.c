@@ -1,5 +1,6 @@
 /* store.c - backend selection and dispatch; see store.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,9 @@ static int one_of(const char *v, const char *const *words)
 	return v == NULL;
 }
 
+static int text_ok(const char *v, size_t max, int spaces, int empty);
+static int list_ok(const char *v);
+
 /* store_inbound_add - check a received fax and store it durably; 0 or -1 */
 int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
     char *err, size_t errlen)
@@ -316,6 +320,11 @@ int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
 		    in->bytes);
 	else if (!in->tiff && in->tifflen)
 		snprintf(err, errlen, "inbound fax: a TIFF of %zu bytes without its data", in->tifflen);
+	else if (in->targets && !list_ok(in->targets))
+		snprintf(err, errlen, "inbound fax: targets: 1 to %d printable characters",
+		    STORE_LIST_MAX - 1);
+	else if (in->decision && !text_ok(in->decision, 1024, 1, 0))
+		snprintf(err, errlen, "inbound fax: decision: 1 to 1023 printable characters");
 	else
 		return st->ops->inbound_add(st, in, id, err, errlen);
 	return -1;
@@ -338,7 +347,7 @@ void store_inbound_row_free(store_inbound_row_t *r)
 {
 	char *const strs[] = { r->channel, r->call_id, r->did, r->caller, r->remote_ident,
 		r->transport, r->resolution, r->outcome, r->status, r->error_code, r->error_text,
-		r->dtmf, r->state };
+		r->dtmf, r->state, r->targets, r->decision, r->mail_error };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
@@ -352,4 +361,257 @@ void store_inbound_rows_free(store_inbound_row_t *rows, size_t n)
 	for (size_t i = 0; rows && i < n; i++)
 		store_inbound_row_free(&rows[i]);
 	free(rows);
+}
+
+/*
+ * The onramp. The shape of every value is checked here, for every
+ * backend, so that a caller learns which field is wrong; the syntax of
+ * numbers and addresses is onramp.c's business.
+ */
+
+/* text_ok - v is set, shorter than max, printable ASCII (spaces only if
+ * spaces), and not empty unless empty; returns 0/1 */
+static int text_ok(const char *v, size_t max, int spaces, int empty)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (; v[n]; n++)
+		if ((unsigned char)v[n] < 0x20 + !spaces || (unsigned char)v[n] > 0x7e)
+			return 0;
+	return n < max && (n > 0 || empty);
+}
+
+/* bad - write a refusal naming the field, returns -1 */
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* list_ok - a space-separated list with at least one entry, bounded */
+static int list_ok(const char *v)
+{
+	return text_ok(v, STORE_LIST_MAX, 1, 0) && strspn(v, " ") < strlen(v);
+}
+
+int store_did_add(store_t *st, const store_did_t *d, char *err, size_t errlen)
+{
+	static const char *const policies[] = { "open", "callerid", "credentials",
+		"callerid+credentials", NULL };
+
+	if (!text_ok(d->did, STORE_KEY_MAX, 0, 0))
+		return bad(err, errlen, "DID '%.40s': 1 to %d printable characters without spaces",
+		    d->did, STORE_KEY_MAX - 1);
+	if (!list_ok(d->addresses))
+		return bad(err, errlen, "DID %s: addresses: 1 to %d printable characters",
+		    d->did, STORE_LIST_MAX - 1);
+	if (!d->policy[0] || !one_of(d->policy, policies))
+		return bad(err, errlen, "DID %s: policy '%.40s' is not open, callerid, credentials"
+		    " or callerid+credentials", d->did, d->policy);
+	if (d->dtmf != 0 && d->dtmf != 1)
+		return bad(err, errlen, "DID %s: dtmf %d is not 0 or 1", d->did, d->dtmf);
+	return st->ops->did_add(st, d, err, errlen);
+}
+
+int store_did_remove(store_t *st, const char *did, char *err, size_t errlen)
+{
+	return st->ops->did_remove(st, did, err, errlen);
+}
+
+int store_did_list(store_t *st, store_did_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->did_list(st, rows, n, err, errlen);
+}
+
+int store_did_get(store_t *st, const char *did, store_did_t *d, char *err, size_t errlen)
+{
+	return st->ops->did_get(st, did, d, err, errlen);
+}
+
+int store_index_add(store_t *st, const store_index_t *x, char *err, size_t errlen)
+{
+	if (!text_ok(x->idx, STORE_KEY_MAX, 0, 0))
+		return bad(err, errlen, "index '%.40s': 1 to %d printable characters without spaces",
+		    x->idx, STORE_KEY_MAX - 1);
+	if (!list_ok(x->targets))
+		return bad(err, errlen, "index %s: targets: 1 to %d printable characters",
+		    x->idx, STORE_LIST_MAX - 1);
+	return st->ops->index_add(st, x, err, errlen);
+}
+
+int store_index_remove(store_t *st, const char *idx, char *err, size_t errlen)
+{
+	return st->ops->index_remove(st, idx, err, errlen);
+}
+
+int store_index_list(store_t *st, store_index_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->index_list(st, rows, n, err, errlen);
+}
+
+int store_index_get(store_t *st, const char *idx, store_index_t *x, char *err, size_t errlen)
+{
+	return st->ops->index_get(st, idx, x, err, errlen);
+}
+
+int store_route_add(store_t *st, const store_route_t *r, char *err, size_t errlen)
+{
+	/* The default route has the empty prefix. */
+	if (!text_ok(r->prefix, STORE_KEY_MAX, 0, 1))
+		return bad(err, errlen, "route prefix '%.40s': at most %d printable characters"
+		    " without spaces", r->prefix, STORE_KEY_MAX - 1);
+	if (!text_ok(r->domain, STORE_DOMAIN_MAX, 0, 0))
+		return bad(err, errlen, "route %s: domain: 1 to %d printable characters without"
+		    " spaces", r->prefix, STORE_DOMAIN_MAX - 1);
+	return st->ops->route_add(st, r, err, errlen);
+}
+
+int store_route_remove(store_t *st, const char *prefix, char *err, size_t errlen)
+{
+	return st->ops->route_remove(st, prefix, err, errlen);
+}
+
+int store_route_list(store_t *st, store_route_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->route_list(st, rows, n, err, errlen);
+}
+
+int store_route_lookup(store_t *st, const char *number, store_route_t *r,
+    char *err, size_t errlen)
+{
+	return st->ops->route_lookup(st, number, r, err, errlen);
+}
+
+/* caller_ok - check a caller row; 0 or -1 */
+static int caller_ok(const store_caller_t *c, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "callerid", "tsi", NULL };
+
+	/* A station ID may hold spaces ("+1 202 555 0100"). */
+	if (!text_ok(c->pattern, STORE_PATTERN_MAX, 1, 0))
+		return bad(err, errlen, "caller pattern '%.70s': 1 to %d printable characters",
+		    c->pattern, STORE_PATTERN_MAX - 1);
+	if (!text_ok(c->did, STORE_KEY_MAX, 0, 0))
+		return bad(err, errlen, "caller %s: DID '%.40s': 1 to %d printable characters"
+		    " without spaces", c->pattern, c->did, STORE_KEY_MAX - 1);
+	if (!c->kind[0] || !one_of(c->kind, kinds))
+		return bad(err, errlen, "caller %s: kind '%.20s' is not callerid or tsi",
+		    c->pattern, c->kind);
+	return 0;
+}
+
+int store_caller_add(store_t *st, const store_caller_t *c, char *err, size_t errlen)
+{
+	if (caller_ok(c, err, errlen) < 0)
+		return -1;
+	return st->ops->caller_add(st, c, err, errlen);
+}
+
+int store_caller_remove(store_t *st, const store_caller_t *c, char *err, size_t errlen)
+{
+	return st->ops->caller_remove(st, c, err, errlen);
+}
+
+int store_caller_list(store_t *st, store_caller_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->caller_list(st, rows, n, err, errlen);
+}
+
+int store_caller_find(store_t *st, const char *did, const char *kind, store_caller_t **rows,
+    size_t *n, char *err, size_t errlen)
+{
+	return st->ops->caller_find(st, did, kind, rows, n, err, errlen);
+}
+
+int store_user_add(store_t *st, const char *name, const store_secret_t *s, long now,
+    char *err, size_t errlen)
+{
+	if (!text_ok(name, STORE_KEY_MAX, 0, 0))
+		return bad(err, errlen, "user '%.40s': 1 to %d printable characters without spaces",
+		    name ? name : "", STORE_KEY_MAX - 1);
+	if (s->saltlen < 8 || s->saltlen > STORE_SECRET_MAX || s->hashlen < 16 ||
+	    s->hashlen > STORE_SECRET_MAX || s->iterations < 1)
+		return bad(err, errlen, "user %s: a secret needs 8 to %d bytes of salt, 16 to %d"
+		    " of hash and an iteration count", name, STORE_SECRET_MAX, STORE_SECRET_MAX);
+	return st->ops->user_add(st, name, s, now, err, errlen);
+}
+
+int store_user_remove(store_t *st, const char *name, char *err, size_t errlen)
+{
+	return st->ops->user_remove(st, name, err, errlen);
+}
+
+int store_user_list(store_t *st, store_user_t **rows, size_t *n, char *err, size_t errlen)
+{
+	return st->ops->user_list(st, rows, n, err, errlen);
+}
+
+int store_user_get(store_t *st, const char *name, store_secret_t *s, char *err, size_t errlen)
+{
+	return st->ops->user_get(st, name, s, err, errlen);
+}
+
+int store_auth_failure_add(store_t *st, const char *caller, long now, char *err, size_t errlen)
+{
+	return st->ops->auth_failure_add(st, caller ? caller : "", now, err, errlen);
+}
+
+int store_auth_failure_count(store_t *st, const char *caller, long since, long *count,
+    char *err, size_t errlen)
+{
+	return st->ops->auth_failure_count(st, caller ? caller : "", since, count, err, errlen);
+}
+
+int store_inbound_due(store_t *st, long now, long *ids, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	return st->ops->inbound_due(st, now, ids, max, n, err, errlen);
+}
+
+int store_inbound_next_due(store_t *st, long now, long *when, char *err, size_t errlen)
+{
+	return st->ops->inbound_next_due(st, now, when, err, errlen);
+}
+
+int store_inbound_claim(store_t *st, long id, long now, long lease_until,
+    char *err, size_t errlen)
+{
+	return st->ops->inbound_claim(st, id, now, lease_until, err, errlen);
+}
+
+int store_inbound_decide(store_t *st, long id, const char *targets, const char *decision,
+    char *err, size_t errlen)
+{
+	if (targets && !list_ok(targets))
+		return bad(err, errlen, "inbound fax %ld: targets: 1 to %d printable characters",
+		    id, STORE_LIST_MAX - 1);
+	if (!text_ok(decision, 1024, 1, 0))
+		return bad(err, errlen, "inbound fax %ld: decision: 1 to 1023 printable characters",
+		    id);
+	return st->ops->inbound_decide(st, id, targets, decision, err, errlen);
+}
+
+/* store_inbound_mark - check the new state and record it; 1, 0 or -1 */
+int store_inbound_mark(store_t *st, long id, const char *state, const char *error,
+    long next_at, int tried, long now, char *err, size_t errlen)
+{
+	static const char *const states[] = { "new", "mailed", "failed", NULL };
+
+	if (!state || !one_of(state, states))
+		return bad(err, errlen, "inbound fax %ld: state '%s' is not new, mailed or failed",
+		    id, state ? state : "(null)");
+	return st->ops->inbound_mark(st, id, state, error, next_at, tried, now, err, errlen);
+}
+
+int store_inbound_requeue(store_t *st, long id, long now, char *from, size_t fromlen,
+    char *err, size_t errlen)
+{
+	return st->ops->inbound_requeue(st, id, now, from, fromlen, err, errlen);
 }

@@ -34,6 +34,21 @@
  *	void store_inbound_row_free(row);
  *	void store_inbound_rows_free(rows, n);
  *
+ *	Onramp (faxgate-onramp; the dialer at call time; faxgatectl):
+ *	int store_did_add(st, did, err, errlen);	and _remove, _list, _get
+ *	int store_index_add(st, index, err, errlen);	and _remove, _list, _get
+ *	int store_route_add(st, route, err, errlen);	and _remove, _list, _lookup
+ *	int store_caller_add(st, caller, err, errlen);	and _remove, _list, _find
+ *	int store_user_add(st, name, secret, now, err, errlen); and _remove, _list, _get
+ *	int store_auth_failure_add(st, caller, now, err, errlen);
+ *	int store_auth_failure_count(st, caller, since, &count, err, errlen);
+ *	int store_inbound_due(st, now, ids, max, &n, err, errlen);
+ *	int store_inbound_next_due(st, now, &when, err, errlen);
+ *	int store_inbound_claim(st, id, now, lease_until, err, errlen);
+ *	int store_inbound_decide(st, id, targets, decision, err, errlen);
+ *	int store_inbound_mark(st, id, state, error, next_at, tried, now, err, errlen);
+ *	int store_inbound_requeue(st, id, now, from, fromlen, err, errlen);
+ *
  *	Notices:
  *	int store_notice_due(st, now, gathered, messages, max, &n, err, errlen);
  *	int store_notice_load(st, message, now, gathered, &msg, &jobs, &n, err, errlen);
@@ -93,6 +108,34 @@
  *	newest first, without their TIFF (free with store_inbound_rows_free).
  *	store_inbound_get returns 1 and one of them (with its TIFF if
  *	with_tiff; free with store_inbound_row_free), 0 if there is no such id.
+ *
+ *	The onramp's tables (see the comment above their types below) are
+ *	kept with *_add (insert or replace: 1 if a row was replaced, 0 if
+ *	new), *_remove (1 removed, 0 no such row) and *_list (every row,
+ *	sorted; free() the array). store_did_get, store_index_get and
+ *	store_user_get return 1 and the row with exactly that key, 0 if none.
+ *	store_route_lookup returns 1 and the route with the longest prefix
+ *	of number (digits; prefix "" is the default), 0 if none matches.
+ *	store_caller_find returns the rows of one kind for did or for "*"
+ *	(free() the array); matching them is the caller's business.
+ *	store_auth_failure_add records a failed credential check of caller
+ *	("" when there is no caller ID) and prunes those older than a day;
+ *	store_auth_failure_count counts them since a time.
+ *	store_inbound_due lists up to max received faxes due for the mailer,
+ *	oldest first: state "new" with mail_next_at <= now, and "mailing"
+ *	whose lease (mail_next_at) ran out (their mailer died).
+ *	store_inbound_next_due gives the earliest time after now at which
+ *	one becomes due (0: none), for the mailer's sleep.
+ *	store_inbound_claim moves one of them to "mailing" until lease_until
+ *	(1), or returns 0 if it is no longer due (another mailer took it, an
+ *	operator held it). store_inbound_decide records the onramp's choice
+ *	(targets may be NULL for a refusal). store_inbound_mark moves a "new"
+ *	or "mailing" fax to state ("new": try again at next_at; "mailed";
+ *	"failed"), sets mail_error to error (NULL clears it), counts a
+ *	failed injection when tried, and sets mailed_at for "mailed"; 1, or
+ *	0 when the fax was in neither state. store_inbound_requeue puts a
+ *	"failed" or "held" fax back to "new", due at now, tries cleared (1),
+ *	or returns 0 and the current state in from ("" if no such fax).
  *
  *	store_notice_due lists messages with a notice due now: in gathered
  *	mode "failed"/"delivered" notices wait until every job of the message
@@ -221,6 +264,12 @@ struct store_job_detail;
 struct store_stats;
 struct store_inbound;
 struct store_inbound_row;
+struct store_did;
+struct store_index;
+struct store_route;
+struct store_caller;
+struct store_user;
+struct store_secret;
 
 /* What a backend implements; the store_* calls dispatch here. */
 typedef struct store_ops {
@@ -260,6 +309,37 @@ typedef struct store_ops {
 	int (*inbound_list)(store_t *, size_t, const char *, struct store_inbound_row **,
 	    size_t *, char *, size_t);
 	int (*inbound_get)(store_t *, long, struct store_inbound_row *, int, char *, size_t);
+	/* The onramp. */
+	int (*did_add)(store_t *, const struct store_did *, char *, size_t);
+	int (*did_remove)(store_t *, const char *, char *, size_t);
+	int (*did_list)(store_t *, struct store_did **, size_t *, char *, size_t);
+	int (*did_get)(store_t *, const char *, struct store_did *, char *, size_t);
+	int (*index_add)(store_t *, const struct store_index *, char *, size_t);
+	int (*index_remove)(store_t *, const char *, char *, size_t);
+	int (*index_list)(store_t *, struct store_index **, size_t *, char *, size_t);
+	int (*index_get)(store_t *, const char *, struct store_index *, char *, size_t);
+	int (*route_add)(store_t *, const struct store_route *, char *, size_t);
+	int (*route_remove)(store_t *, const char *, char *, size_t);
+	int (*route_list)(store_t *, struct store_route **, size_t *, char *, size_t);
+	int (*route_lookup)(store_t *, const char *, struct store_route *, char *, size_t);
+	int (*caller_add)(store_t *, const struct store_caller *, char *, size_t);
+	int (*caller_remove)(store_t *, const struct store_caller *, char *, size_t);
+	int (*caller_list)(store_t *, struct store_caller **, size_t *, char *, size_t);
+	int (*caller_find)(store_t *, const char *, const char *, struct store_caller **,
+	    size_t *, char *, size_t);
+	int (*user_add)(store_t *, const char *, const struct store_secret *, long, char *, size_t);
+	int (*user_remove)(store_t *, const char *, char *, size_t);
+	int (*user_list)(store_t *, struct store_user **, size_t *, char *, size_t);
+	int (*user_get)(store_t *, const char *, struct store_secret *, char *, size_t);
+	int (*auth_failure_add)(store_t *, const char *, long, char *, size_t);
+	int (*auth_failure_count)(store_t *, const char *, long, long *, char *, size_t);
+	int (*inbound_due)(store_t *, long, long *, size_t, size_t *, char *, size_t);
+	int (*inbound_next_due)(store_t *, long, long *, char *, size_t);
+	int (*inbound_claim)(store_t *, long, long, long, char *, size_t);
+	int (*inbound_decide)(store_t *, long, const char *, const char *, char *, size_t);
+	int (*inbound_mark)(store_t *, long, const char *, const char *, long, int, long,
+	    char *, size_t);
+	int (*inbound_requeue)(store_t *, long, long, char *, size_t, char *, size_t);
 } store_ops_t;
 
 struct store {
@@ -440,6 +520,10 @@ typedef struct store_inbound {
 	const char *dtmf;		/* digits collected, may be NULL */
 	const void *tiff;		/* the pages as a multi-page TIFF; NULL if none */
 	size_t tifflen;
+	/* What the onramp decided at call time (onramp_decide), or NULL:
+	 * faxgate-onramp then decides itself before mailing. */
+	const char *targets;		/* space-separated recipients */
+	const char *decision;		/* "allow CODE: why" / "refuse CODE: why" */
 } store_inbound_t;
 
 /* A received fax as stored. Strings are malloc'ed, NULL for SQL NULL
@@ -455,6 +539,10 @@ typedef struct store_inbound_row {
 	char *outcome, *status, *error_code, *error_text, *dtmf, *state;
 	unsigned char *tiff;		/* NULL unless loaded and present */
 	size_t tifflen;
+	char *targets, *decision, *mail_error;	/* the onramp's; NULL if none */
+	long mailed_at;			/* 0: not mailed */
+	int mail_tries;			/* failed injections */
+	long mail_next_at;		/* due ("new"), or lease end ("mailing") */
 } store_inbound_row_t;
 
 int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
@@ -465,6 +553,96 @@ int store_inbound_get(store_t *st, long id, store_inbound_row_t *row, int with_t
     char *err, size_t errlen);
 void store_inbound_row_free(store_inbound_row_t *row);
 void store_inbound_rows_free(store_inbound_row_t *rows, size_t n);
+
+/*
+ * The onramp's tables. Values are bounded: a longer one, an empty key, a
+ * control character or a space where none belongs is refused with the
+ * field named in err (store.c checks, for every backend). Their syntax
+ * (digits, addresses) is the onramp's business (onramp.h).
+ */
+#define STORE_KEY_MAX	32	/* a DID, index, prefix or user name, with its NUL */
+#define STORE_LIST_MAX	2048	/* space-separated addresses or targets */
+#define STORE_DOMAIN_MAX 256
+#define STORE_PATTERN_MAX 64
+#define STORE_SECRET_MAX 64	/* salt and hash, bytes */
+
+/* A number faxes are received on. did "*": every DID without a row. */
+typedef struct store_did {
+	char did[STORE_KEY_MAX];
+	char addresses[STORE_LIST_MAX];	/* space-separated mail addresses */
+	char policy[24];		/* open, callerid, credentials, callerid+credentials */
+	int dtmf;			/* 1: collect DTMF addressing */
+} store_did_t;
+
+/* Indirect addressing: an index keyed on the phone and its recipients. */
+typedef struct store_index {
+	char idx[STORE_KEY_MAX];	/* digits */
+	char targets[STORE_LIST_MAX];	/* addresses and +E.164 numbers */
+} store_index_t;
+
+/* The offramp for direct fax numbers beginning with prefix ("": default). */
+typedef struct store_route {
+	char prefix[STORE_KEY_MAX];
+	char domain[STORE_DOMAIN_MAX];
+} store_route_t;
+
+/* An allowed caller: kind "callerid" or "tsi", for did or "*". */
+typedef struct store_caller {
+	char pattern[STORE_PATTERN_MAX];	/* '*' any run, '?' one character */
+	char did[STORE_KEY_MAX];
+	char kind[12];
+} store_caller_t;
+
+/* A DTMF user as listed (never the hash). */
+typedef struct store_user {
+	char name[STORE_KEY_MAX];
+	long created_at;
+} store_user_t;
+
+/* A password as stored: PBKDF2-HMAC-SHA256(password, salt, iterations). */
+typedef struct store_secret {
+	unsigned char salt[STORE_SECRET_MAX], hash[STORE_SECRET_MAX];
+	size_t saltlen, hashlen;
+	unsigned iterations;
+} store_secret_t;
+
+int store_did_add(store_t *st, const store_did_t *d, char *err, size_t errlen);
+int store_did_remove(store_t *st, const char *did, char *err, size_t errlen);
+int store_did_list(store_t *st, store_did_t **rows, size_t *n, char *err, size_t errlen);
+int store_did_get(store_t *st, const char *did, store_did_t *d, char *err, size_t errlen);
+int store_index_add(store_t *st, const store_index_t *x, char *err, size_t errlen);
+int store_index_remove(store_t *st, const char *idx, char *err, size_t errlen);
+int store_index_list(store_t *st, store_index_t **rows, size_t *n, char *err, size_t errlen);
+int store_index_get(store_t *st, const char *idx, store_index_t *x, char *err, size_t errlen);
+int store_route_add(store_t *st, const store_route_t *r, char *err, size_t errlen);
+int store_route_remove(store_t *st, const char *prefix, char *err, size_t errlen);
+int store_route_list(store_t *st, store_route_t **rows, size_t *n, char *err, size_t errlen);
+int store_route_lookup(store_t *st, const char *number, store_route_t *r,
+    char *err, size_t errlen);
+int store_caller_add(store_t *st, const store_caller_t *c, char *err, size_t errlen);
+int store_caller_remove(store_t *st, const store_caller_t *c, char *err, size_t errlen);
+int store_caller_list(store_t *st, store_caller_t **rows, size_t *n, char *err, size_t errlen);
+int store_caller_find(store_t *st, const char *did, const char *kind, store_caller_t **rows,
+    size_t *n, char *err, size_t errlen);
+int store_user_add(store_t *st, const char *name, const store_secret_t *s, long now,
+    char *err, size_t errlen);
+int store_user_remove(store_t *st, const char *name, char *err, size_t errlen);
+int store_user_list(store_t *st, store_user_t **rows, size_t *n, char *err, size_t errlen);
+int store_user_get(store_t *st, const char *name, store_secret_t *s, char *err, size_t errlen);
+int store_auth_failure_add(store_t *st, const char *caller, long now, char *err, size_t errlen);
+int store_auth_failure_count(store_t *st, const char *caller, long since, long *count,
+    char *err, size_t errlen);
+int store_inbound_due(store_t *st, long now, long *ids, size_t max, size_t *n,
+    char *err, size_t errlen);
+int store_inbound_next_due(store_t *st, long now, long *when, char *err, size_t errlen);
+int store_inbound_claim(store_t *st, long id, long now, long lease_until,
+    char *err, size_t errlen);
+int store_inbound_decide(store_t *st, long id, const char *targets, const char *decision,
+    char *err, size_t errlen);
+int store_inbound_mark(store_t *st, long id, const char *state, const char *error,
+    long next_at, int tried, long now, char *err, size_t errlen);
+int store_inbound_requeue(store_t *st, long id, long now, char *from, size_t fromlen,
+    char *err, size_t errlen);
 
 /* Backends. */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);

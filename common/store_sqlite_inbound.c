@@ -15,11 +15,14 @@
 
 #include "store_sqlite_int.h"
 
-/* The columns read_row reads, in its order; the last is the TIFF or NULL. */
+/* The columns read_row reads, in its order; a last one (TIFF_COL) is the
+ * TIFF or NULL. */
 #define INBOUND_COLS "id, received_at, ifnull(ended_at, 0), channel, call_id, did, caller," \
 	" remote_ident, transport, pages, bytes, resolution, ifnull(bit_rate, -1)," \
 	" ifnull(ecm, -1), outcome, status, error_code, error_text, dtmf, state," \
-	" ifnull(length(tiff), 0)"
+	" ifnull(length(tiff), 0), targets, decision, mail_error, ifnull(mailed_at, 0)," \
+	" mail_tries, mail_next_at"
+#define TIFF_COL 27
 
 /* prepare - prepare or fail with the statement's purpose named; 0 or -1 */
 static int prepare(sqlite_store_t *s, const char *what, const char *sql,
@@ -89,8 +92,9 @@ int sqs_inbound_add(store_t *base, const store_inbound_t *in, long *id,
 
 	if (prepare(s, "store inbound fax", "INSERT INTO inbound (received_at, ended_at, channel,"
 	    " call_id, did, caller, remote_ident, transport, pages, bytes, resolution, bit_rate,"
-	    " ecm, outcome, status, error_code, error_text, dtmf, tiff) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	    " ecm, outcome, status, error_code, error_text, dtmf, tiff, targets, decision)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19, ?20, ?21)",
 	    &st, err, errlen) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, in->received_at);
@@ -126,6 +130,8 @@ int sqs_inbound_add(store_t *base, const store_inbound_t *in, long *id,
 		sqlite3_bind_blob64(st, 19, in->tiff, in->tifflen, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 19);
+	sqs_bind_text(st, 20, in->targets);
+	sqs_bind_text(st, 21, in->decision);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -136,7 +142,7 @@ int sqs_inbound_add(store_t *base, const store_inbound_t *in, long *id,
 }
 
 /* read_row - a row selected with INBOUND_COLS and a TIFF column into *r;
- * 0, or -1 if out of memory for the TIFF */
+ * 0, or -1 if out of memory */
 static int read_row(sqlite3_stmt *st, store_inbound_row_t *r)
 {
 	const void *blob;
@@ -163,14 +169,24 @@ static int read_row(sqlite3_stmt *st, store_inbound_row_t *r)
 	r->dtmf = sqs_dup(st, 18);
 	r->state = sqs_dup(st, 19);
 	r->tifflen = (size_t)sqlite3_column_int64(st, 20);
-	if ((blob = sqlite3_column_blob(st, 21)) != NULL) {
-		size_t len = (size_t)sqlite3_column_bytes(st, 21);
+	r->targets = sqs_dup(st, 21);
+	r->decision = sqs_dup(st, 22);
+	r->mail_error = sqs_dup(st, 23);
+	r->mailed_at = (long)sqlite3_column_int64(st, 24);
+	r->mail_tries = sqlite3_column_int(st, 25);
+	r->mail_next_at = (long)sqlite3_column_int64(st, 26);
+	if ((blob = sqlite3_column_blob(st, TIFF_COL)) != NULL) {
+		size_t len = (size_t)sqlite3_column_bytes(st, TIFF_COL);
 		if ((r->tiff = malloc(len)) == NULL)
 			return -1;
 		memcpy(r->tiff, blob, len);
 		r->tifflen = len;
 	}
-	/* did and state are NOT NULL: NULL here means strdup failed. */
+	/* did and state are NOT NULL: NULL here means strdup failed. The
+	 * onramp's strings steer the mailer: losing one must not pass. */
+	if ((!r->targets && sqlite3_column_type(st, 21) != SQLITE_NULL) ||
+	    (!r->decision && sqlite3_column_type(st, 22) != SQLITE_NULL))
+		return -1;
 	return r->did && r->state ? 0 : -1;
 }
 

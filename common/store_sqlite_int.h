@@ -1,7 +1,8 @@
 /*
  * store_sqlite_int.h - internal to the SQLite backend (store_sqlite*.c):
  * the handle, small helpers, and the operations defined in
- * store_sqlite_jobs.c, store_sqlite_ctl.c and store_sqlite_inbound.c.
+ * store_sqlite_jobs.c, store_sqlite_ctl.c, store_sqlite_inbound.c and
+ * store_sqlite_onramp.c.
  * Nothing outside the backend includes this.
  */
 #ifndef FAXGATE_STORE_SQLITE_INT_H
@@ -74,5 +75,37 @@ int sqs_inbound_add(store_t *, const store_inbound_t *, long *, char *, size_t);
 int sqs_inbound_list(store_t *, size_t, const char *, store_inbound_row_t **, size_t *,
     char *, size_t);
 int sqs_inbound_get(store_t *, long, store_inbound_row_t *, int, char *, size_t);
+
+/* store_sqlite_onramp.c: the onramp's tables and the mailer's hold on faxes. */
+int sqs_did_add(store_t *, const store_did_t *, char *, size_t);
+int sqs_did_remove(store_t *, const char *, char *, size_t);
+int sqs_did_list(store_t *, store_did_t **, size_t *, char *, size_t);
+int sqs_did_get(store_t *, const char *, store_did_t *, char *, size_t);
+int sqs_index_add(store_t *, const store_index_t *, char *, size_t);
+int sqs_index_remove(store_t *, const char *, char *, size_t);
+int sqs_index_list(store_t *, store_index_t **, size_t *, char *, size_t);
+int sqs_index_get(store_t *, const char *, store_index_t *, char *, size_t);
+int sqs_route_add(store_t *, const store_route_t *, char *, size_t);
+int sqs_route_remove(store_t *, const char *, char *, size_t);
+int sqs_route_list(store_t *, store_route_t **, size_t *, char *, size_t);
+int sqs_route_lookup(store_t *, const char *, store_route_t *, char *, size_t);
+int sqs_caller_add(store_t *, const store_caller_t *, char *, size_t);
+int sqs_caller_remove(store_t *, const store_caller_t *, char *, size_t);
+int sqs_caller_list(store_t *, store_caller_t **, size_t *, char *, size_t);
+int sqs_caller_find(store_t *, const char *, const char *, store_caller_t **, size_t *,
+    char *, size_t);
+int sqs_user_add(store_t *, const char *, const store_secret_t *, long, char *, size_t);
+int sqs_user_remove(store_t *, const char *, char *, size_t);
+int sqs_user_list(store_t *, store_user_t **, size_t *, char *, size_t);
+int sqs_user_get(store_t *, const char *, store_secret_t *, char *, size_t);
+int sqs_auth_failure_add(store_t *, const char *, long, char *, size_t);
+int sqs_auth_failure_count(store_t *, const char *, long, long *, char *, size_t);
+int sqs_inbound_due(store_t *, long, long *, size_t, size_t *, char *, size_t);
+int sqs_inbound_next_due(store_t *, long, long *, char *, size_t);
+int sqs_inbound_claim(store_t *, long, long, long, char *, size_t);
+int sqs_inbound_decide(store_t *, long, const char *, const char *, char *, size_t);
+int sqs_inbound_mark(store_t *, long, const char *, const char *, long, int, long,
+    char *, size_t);
+int sqs_inbound_requeue(store_t *, long, long, char *, size_t, char *, size_t);
 
 #endif

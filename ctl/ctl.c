@@ -39,6 +39,22 @@ void ctl_usage(FILE *f)
 	    "                 a received fax, every field\n"
 	    "  inbound tiff ID FILE\n"
 	    "                 write its pages to FILE as a TIFF (-: standard output)\n"
+	    "  inbound retry ID\n"
+	    "                 a failed or held received fax is mailed again\n"
+	    "\n"
+	    "onramp (where received faxes go; each also has remove KEY and list):\n"
+	    "  did add DID ADDRESS... [--policy P] [--dtmf]\n"
+	    "                 faxes received on DID (* for any other) go to the addresses;\n"
+	    "                 P: open (default), callerid, credentials, callerid+credentials;\n"
+	    "                 --dtmf: callers key NUMBER# or *INDEX# to choose\n"
+	    "  index add INDEX TARGET...\n"
+	    "                 *INDEX# goes to these addresses and +E.164 numbers\n"
+	    "  route add PREFIX DOMAIN\n"
+	    "                 a keyed number starting with PREFIX (or default) is mailed\n"
+	    "                 to FAX=+NUMBER@DOMAIN; the longest prefix wins\n"
+	    "  caller add PATTERN [--did DID] [--tsi]\n"
+	    "                 allow a caller ID (--tsi: a station ID); * and ? wildcards\n"
+	    "  user add NAME  a DTMF user; its password (digits) is read from standard input\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE\n"
@@ -50,8 +66,8 @@ void ctl_usage(FILE *f)
 	    "to now: -30m, -2h, -7d. A bare date in --until means the end of that day.\n"
 	    "States: queued rendering ready sending retry_wait done failed held cancelled.\n"
 	    "Received faxes: new mailing mailed failed held.\n"
-	    "Exit status: 0 done, 1 no such job or fax, wrong state, or no pages, 64 usage,\n"
-	    "74 output not written, 75 store, 78 configuration.\n", f);
+	    "Exit status: 0 done, 1 no such job, fax or row, wrong state, or no pages,\n"
+	    "64 usage, 74 output not written, 75 store, 78 configuration.\n", f);
 }
 
 /* ctl_usage_error - a usage message and the usage text, returns CTL_EUSAGE */

@@ -8,6 +8,8 @@
  *	int ctl_stats(ctl_t *c, int argc, char **argv);
  *	int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
  *	int ctl_inbound(ctl_t *c, int argc, char **argv);
+int ctl_onramp(ctl_t *c, int argc, char **argv);
+ *	int ctl_onramp(ctl_t *c, int argc, char **argv);
  *	void ctl_usage(FILE *f);
  *	int ctl_usage_error(ctl_t *c, const char *fmt, ...);
  *	int ctl_store_error(ctl_t *c, const char *err);
@@ -38,6 +40,7 @@
  *	void ctl_json_int(ctl_json_t *j, const char *key, long v);
  *	void ctl_json_time(ctl_json_t *j, const char *key, long t);
  *	void ctl_json_null(ctl_json_t *j, const char *key);
+ *	void ctl_json_bool(ctl_json_t *j, const char *key, int v);
  *	void ctl_json_free(ctl_json_t *j);
  *	void ctl_json_quote(FILE *f, const char *s);
  *
@@ -61,7 +64,11 @@
  *	ctl_line prints one "  key   value" line of a detail view (show,
  *	inbound show), the value cleaned for the terminal, "-" if NULL or "";
  *	ctl_line_time one with a local time and how long ago or ahead it is.
- *	ctl_inbound lists received faxes, shows one, or writes its TIFF.
+ *	ctl_inbound lists received faxes, shows one, writes its TIFF, or
+ *	puts a failed or held one back to be mailed (retry).
+ *	ctl_onramp keeps the onramp's tables: argv[0] is did, index, route,
+ *	caller or user, argv[1] add, remove or list; it returns -1 for
+ *	another argv[0].
  *
  *	ctl_parse_time reads YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (local time; a
  *	'T' may stand for the space), "now", or a time relative to now such
@@ -91,7 +98,8 @@
  *	headers, two spaces apart; align has one 'l' or 'r' per column.
  * DIAGNOSTICS
  *	Commands return 0, CTL_EFAIL (no such job or received fax, a job in
- *	the wrong state, a received fax without pages), CTL_EUSAGE, CTL_EIO,
+ *	the wrong state, a received fax without pages or in the wrong state,
+ *	no such row to remove), CTL_EUSAGE, CTL_EIO,
  *	CTL_ETEMP (the store) or CTL_ECONFIG, after a message on c->err.
  *	ctl_parse_time and ctl_parse_job return 0 or -1.
  */
@@ -125,6 +133,7 @@ int ctl_show(ctl_t *c, int argc, char **argv);
 int ctl_stats(ctl_t *c, int argc, char **argv);
 int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
 int ctl_inbound(ctl_t *c, int argc, char **argv);
+int ctl_onramp(ctl_t *c, int argc, char **argv);
 
 void ctl_usage(FILE *f);
 int ctl_usage_error(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -154,6 +163,7 @@ void ctl_json_str(ctl_json_t *j, const char *key, const char *v);
 void ctl_json_int(ctl_json_t *j, const char *key, long v);
 void ctl_json_time(ctl_json_t *j, const char *key, long t);
 void ctl_json_null(ctl_json_t *j, const char *key);
+void ctl_json_bool(ctl_json_t *j, const char *key, int v);
 void ctl_json_free(ctl_json_t *j);
 void ctl_json_quote(FILE *f, const char *s);
 void ctl_json_job(ctl_json_t *j, const char *key, const store_job_info_t *i);

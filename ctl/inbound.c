@@ -6,6 +6,7 @@
  *	inbound [-n N] [--state S] [--json]
  *	inbound show ID [--json]
  *	inbound tiff ID FILE		FILE "-" is standard output
+ *	inbound retry ID [--json]	failed or held: mailed again
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +66,11 @@ static void json_row(ctl_json_t *j, const store_inbound_row_t *r)
 	ctl_json_str(j, "channel", r->channel);
 	ctl_json_str(j, "call_id", r->call_id);
 	ctl_json_int(j, "tiff_size", (long)r->tifflen);
+	ctl_json_str(j, "targets", r->targets);
+	ctl_json_str(j, "decision", r->decision);
+	ctl_json_time(j, "mailed_at", r->mailed_at);
+	ctl_json_int(j, "mail_tries", r->mail_tries);
+	ctl_json_str(j, "mail_error", r->mail_error);
 	ctl_json_end(j);
 }
 
@@ -209,7 +215,8 @@ static int parse_id(ctl_t *c, int argc, char **argv, long *id, const char **file
 			ctl_usage(c->out);
 			return -1;
 		default:
-			return ctl_bad_option(c, file ? "inbound tiff" : "inbound show", opt, argv);
+			return ctl_bad_option(c, strcmp(cmd, "tiff") == 0 ? "inbound tiff" :
+			    strcmp(cmd, "retry") == 0 ? "inbound retry" : "inbound show", opt, argv);
 		}
 	}
 	if (optind >= argc)
@@ -266,6 +273,19 @@ static void show_human(ctl_t *c, const store_inbound_row_t *r)
 		ctl_line(c, "tiff", buf);
 	} else
 		ctl_line(c, "tiff", "- (no page received)");
+	/* The onramp's fields once it has been at work on the fax. */
+	if (r->decision)
+		ctl_line(c, "decision", r->decision);
+	if (r->targets)
+		ctl_line(c, "mailed to", r->targets);
+	if (r->mailed_at)
+		ctl_line_time(c, "mailed", r->mailed_at);
+	if (r->mail_tries) {
+		snprintf(buf, sizeof(buf), "%d", r->mail_tries);
+		ctl_line(c, "mail failures", buf);
+	}
+	if (r->mail_error)
+		ctl_line(c, "mail error", r->mail_error);
 }
 
 /* show - faxgatectl inbound show ID; an exit status */
@@ -376,11 +396,49 @@ static int tiff(ctl_t *c, int argc, char **argv)
 	return rc;
 }
 
-/* ctl_inbound - faxgatectl inbound [show|tiff] ...; an exit status */
+/* retry - faxgatectl inbound retry ID; an exit status */
+static int retry(ctl_t *c, int argc, char **argv)
+{
+	char err[1024], from[16];
+	long id;
+	int rc;
+
+	if ((rc = parse_id(c, argc, argv, &id, NULL)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ctl_open(c)) != 0)
+		return rc;
+	if ((rc = store_inbound_requeue(c->st, id, c->now, from, sizeof(from), err,
+	    sizeof(err))) < 0)
+		return ctl_store_error(c, err);
+	if (rc == 0 && !from[0])
+		return no_such_fax(c, id);
+	if (rc == 0) {
+		fprintf(c->err, "faxgatectl: inbound fax %ld is %s: only a failed or held fax is"
+		    " mailed again\n", id, from);
+		return CTL_EFAIL;
+	}
+	if (c->json) {
+		ctl_json_t *j = ctl_json_new(c->out);
+		if (!j)
+			return ctl_store_error(c, "out of memory");
+		ctl_json_begin(j, NULL, 0);
+		ctl_json_int(j, "id", id);
+		ctl_json_str(j, "from", from);
+		ctl_json_str(j, "to", "new");
+		ctl_json_end(j);
+		ctl_json_free(j);
+	} else
+		fprintf(c->out, "inbound fax %ld: %s -> new, to be mailed again\n", id, from);
+	return 0;
+}
+
+/* ctl_inbound - faxgatectl inbound [show|tiff|retry] ...; an exit status */
 int ctl_inbound(ctl_t *c, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "show") == 0)
 		return show(c, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "retry") == 0)
+		return retry(c, argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "tiff") == 0)
 		return tiff(c, argc - 1, argv + 1);
 	return list(c, argc, argv);

@@ -138,3 +138,10 @@ void ctl_json_null(ctl_json_t *j, const char *key)
 	member(j, key);
 	fputs("null", j->f);
 }
+
+/* ctl_json_bool - true or false, as a member or element */
+void ctl_json_bool(ctl_json_t *j, const char *key, int v)
+{
+	member(j, key);
+	fputs(v ? "true" : "false", j->f);
+}

@@ -1,12 +1,14 @@
 /*
  * faxgatectl - the operator's tool: list, show, retry, cancel, hold and
- * release fax jobs, and count them; list and show received faxes.
+ * release fax jobs, and count them; list and show received faxes; keep
+ * the onramp's numbers, indexes, routes, callers and users.
  *
  * usage: faxgatectl [-c FILE] [--json] COMMAND [ARGS]   (faxgatectl -h)
  *
- * Exit status: 0 done; 1 no such job or received fax, a job in the wrong
- * state, or a received fax without pages; 64 usage; 74 output could not
- * be written; 75 the store; 78 the configuration.
+ * Exit status: 0 done; 1 no such job or received fax, a job or fax in the
+ * wrong state, a received fax without pages, or no such row to remove;
+ * 64 usage; 74 output could not be written; 75 the store; 78 the
+ * configuration.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -30,6 +32,11 @@ static const struct {
 	{ "hold", NULL, STORE_HOLD },
 	{ "release", NULL, STORE_RELEASE },
 	{ "inbound", ctl_inbound, 0 },
+	{ "did", ctl_onramp, 0 },
+	{ "index", ctl_onramp, 0 },
+	{ "route", ctl_onramp, 0 },
+	{ "caller", ctl_onramp, 0 },
+	{ "user", ctl_onramp, 0 },
 };
 
 int main(int argc, char **argv)

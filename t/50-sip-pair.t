@@ -46,7 +46,7 @@ b_start() {
 	"$FAXGATE_BUILD/faxgate-dialer" -f -c "$W/b.conf" >>"$W/b/dialer.log" 2>&1 &
 	B_PID=$!
 	on_exit "kill -9 $B_PID"
-	wait_until 10 eval '[ "$(grep -c "start: store" "$W/b/dialer.log")" -gt "${n:-0}" ]' ||
+	wait_until 10 eval '[ "$(grep -c "start: store" "$W/b/dialer.log" 2>/dev/null || :)" -gt "${n:-0}" ] 2>/dev/null' ||
 	    { cat "$W/b/dialer.log" >&2; bail "dialer B did not start"; }
 }
 b_stop() {
@@ -107,6 +107,9 @@ b_conf
 milter_start "$W/a.conf" "$MPORT"
 postfix_start "$W/pf" "$SPORT" "inet:127.0.0.1:$MPORT"
 b_start
+# B takes faxes for any number it is called on (its onramp's catch-all)
+"$FAXGATE_BUILD/faxgatectl" -c "$W/b.conf" did add '*' faxes@b.example.test >/dev/null
+is $? 0 "B's catch-all DID is set"
 dialer_start "$W/a.conf"
 
 # --- T.38, no loss

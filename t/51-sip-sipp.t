@@ -137,6 +137,7 @@ grep "$(att "$J" call_id)" "$W/dialer.log" | grep -q 't38=on'; ok $? "refresh: w
 # --- incoming calls: where the dialled number is
 dialer_stop
 conf sip.t38=no
+"$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did add '*' faxes@example.test >/dev/null
 dialer_start "$W/faxgate.conf"
 did_case() {	# did_case NAME SERVICE PCPID HIST DIV1 DIV2 WANT
 	local none=sip:127.0.0.1
@@ -151,6 +152,13 @@ did_case pcpid 15550009 sip:+15550003@x sip:+15550004@x sip:+15550005@x sip:+155
 did_case history 15550009 "" sip:+15550004@x sip:+15550005@x sip:+15550006@x +15550004
 did_case diversion 15550009 "" "" sip:+15550005@x sip:+15550006@x +15550006
 did_case request-uri 15550009 "" "" "" "" 15550009
+# a number the onramp does not serve is refused before the answer
+"$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did remove '*' >/dev/null
+"$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did add 15550009 faxes@example.test >/dev/null
+sipp_uac uac-invite "$APORT" "$W/sipp" -s 15550010 -key expect 403
+is $? 0 "an unknown DID gets 403 before the answer"
+grep -q 'did=15550010, caller=+12025550100, status=refused, reason="refuse no_such_number' "$W/dialer.log"
+ok $? "and a log line that says why"
 
 dialer_stop; ok $? "the dialer stops cleanly"
 done_testing
