@@ -312,6 +312,13 @@ static void on_offer(scall_t *c, const sipua_event_t *ev)
 		sipua_respond(c->sc, 488, NULL, NULL);
 		return;
 	}
+	if (media_in_dtmf(c->media)) {
+		/* The DTMF address comes first, on the audio leg; the far end
+		 * may ask again (we re-INVITE ourselves once it is decided). */
+		log_msg(LOG_INFO, "call=%s: reinvite=deferred, reason=\"DTMF phase\"", c->call_id);
+		sipua_respond(c->sc, 491, NULL, NULL);
+		return;
+	}
 	if (c->have_remote && d.sess_version == c->remote_version) {
 		/* RFC 4028 refresh (or a repeat): same session, change
 		 * nothing; T.38 media is not touched. */

@@ -85,6 +85,11 @@ dtmf_t *dtmf_send_new(const char *digits, int inband, int delay_ms, char *err, s
 		free(d);
 		return NULL;
 	}
+	/* 100 ms tones and pauses, as for RFC 4733 (SpanDSP's default is
+	 * 50/55 ms, the Q.24 minimum): a packet lost or late on the way
+	 * then cannot split or swallow a digit. */
+	if (inband)
+		dtmf_tx_set_timing(d->tx, 100, 100);
 	return d;
 }
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "notice.h"
 #include "notices.h"
+#include "onramp.h"
 #include "renderjob.h"
 #include "runner.h"
 #include "store.h"
@@ -464,7 +465,16 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 	void *data = NULL;
 	size_t len = 0;
 	long id = 0;
+	char masked[128] = "";
+	onramp_dtmf_t dt;
 
+	/* Never store a keyed password: the digits go in masked. */
+	if (*in->dtmf) {
+		if (onramp_parse_dtmf(in->dtmf, &dt, err, sizeof(err)) == 0)
+			onramp_format_dtmf(&dt, 1, masked, sizeof(masked));
+		else
+			snprintf(masked, sizeof(masked), "(%zu digits, not an address)", strlen(in->dtmf));
+	}
 	if (in->pages > 0) {
 		FILE *f = fopen(in->tiff, "rb");
 		long sz;
@@ -487,6 +497,9 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		.outcome = res->cls == FAX_OK ? "ok" : in->pages > 0 ? "partial" : "failed",
 		.status = res->status, .error_code = res->error_code, .error_text = res->error_text,
 		.tiff = len ? data : NULL, .tifflen = len,
+		.dtmf = *masked ? masked : NULL,
+		.targets = *in->targets ? in->targets : NULL,
+		.decision = *in->decision ? in->decision : NULL,
 	};
 	if (in->pages > 0 && len == 0)
 		log_msg(LOG_ERR, "call=%s: status=store_error, reason=\"cannot read %s\"",
@@ -497,6 +510,54 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		log_msg(LOG_INFO, "inbound=%ld: call=%s, did=%s, caller=%s, pages=%d, outcome=%s, status=%s",
 		    id, in->call_id, in->did, in->caller, in->pages, row.outcome, res->status);
 	free(data);
+}
+
+/* admit - an incoming call, before the answer: the DID and the caller */
+static int admit(void *user, const char *did, const char *caller, char *why, size_t whylen)
+{
+	runner_t *r = user;
+	onramp_decision_t d;
+	char err[512];
+	int dtmf;
+
+	if (onramp_decide_early(r->st, did, caller, &d, err, sizeof(err)) < 0) {
+		snprintf(why, whylen, "store error: %s", err);
+		return SIPLINE_REFUSE;
+	}
+	if (!d.allowed) {
+		snprintf(why, whylen, "%s", d.decision);
+		return SIPLINE_REFUSE;
+	}
+	if ((dtmf = onramp_wants_dtmf(r->st, did, err, sizeof(err))) < 0) {
+		snprintf(why, whylen, "store error: %s", err);
+		return SIPLINE_REFUSE;
+	}
+	return dtmf ? SIPLINE_DTMF : SIPLINE_ANSWER;
+}
+
+/* after_dtmf - the digits are in: decide now (credentials, address) */
+static int after_dtmf(void *user, const char *did, const char *caller, const char *digits,
+    const char *end, char *targets, size_t tlen, char *why, size_t whylen)
+{
+	runner_t *r = user;
+	onramp_decision_t d;
+	char err[512];
+
+	/* The address must be complete: a caller who stopped keying (or
+	 * never began) is refused, not sent to a default. */
+	if (strcmp(end, "terminated") != 0) {
+		snprintf(why, whylen, "refuse dtmf_timeout: the digits ended with %s", end);
+		return 0;
+	}
+	if (onramp_decide(r->st, did, caller, NULL, digits, now_s(), &d, err, sizeof(err)) < 0) {
+		snprintf(why, whylen, "refuse store_error: %s", err);
+		return 0;
+	}
+	snprintf(why, whylen, "%s", d.decision);
+	if (!d.allowed)
+		return 0;
+	snprintf(targets, tlen, "%s", d.targets);
+	return 1;
 }
 
 runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errlen)
@@ -538,6 +599,10 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 		store_close(r->st);
 		free(r);
 		return NULL;
+	}
+	if (r->sip) {
+		sipline_hooks_t h = { .admit = admit, .after_dtmf = after_dtmf, .user = r };
+		sipline_set_hooks(r->sip, &h);
 	}
 	r->nslots = cf->channels;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
