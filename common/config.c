@@ -126,6 +126,7 @@ static const struct key keys[] = {
 	{ "sip", "speed", K_UINT, CF(sip_speed) },
 	{ "sip", "loss_percent", K_UINT, CF(sip_loss_percent) },
 	{ "sip", "rtp_conceal", K_UINT, CF(sip_rtp_conceal) },
+	{ "sip", "jitter_buffer", K_UINT, CF(sip_jitter_buffer) },
 	{ "sip", "dtmf_mode", K_STR, CF(sip_dtmf_mode) },
 	{ "sip", "dtmf_delay", K_UINT, CF(sip_dtmf_delay) },
 	{ "sip", "dtmf_prompt", K_UINT, CF(sip_dtmf_prompt) },
@@ -394,6 +395,7 @@ config_t *config_defaults(void)
 	cf->sip_speed = 1;
 	cf->sip_loss_percent = 0;
 	cf->sip_rtp_conceal = 0;
+	cf->sip_jitter_buffer = 160;
 	cf->sip_dtmf_mode = strdup("rfc4733");
 	cf->sip_dtmf_delay = 1500;
 	cf->sip_dtmf_prompt = 1000;
@@ -493,6 +495,8 @@ static int check_sip(struct parse *p, config_t *cf)
 		return perr(p, "[sip] speed must be between 1 and 50"), -1;
 	if (cf->sip_loss_percent > 90)
 		return perr(p, "[sip] loss_percent must be between 0 and 90"), -1;
+	if (cf->sip_jitter_buffer < 20 || cf->sip_jitter_buffer > 320 || cf->sip_jitter_buffer % 20)
+		return perr(p, "[sip] jitter_buffer must be a multiple of 20 ms from 20 to 320"), -1;
 	if (cf->sip_rtp_conceal > 50)
 		return perr(p, "[sip] rtp_conceal must be between 0 and 50"), -1;
 	if (strcmp(cf->sip_dtmf_mode, "rfc4733") != 0 && strcmp(cf->sip_dtmf_mode, "inband") != 0)

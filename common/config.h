@@ -112,6 +112,7 @@ typedef struct config {
 	unsigned sip_speed;	/* tests: line seconds per real second */
 	unsigned sip_loss_percent;	/* tests: outgoing media dropped */
 	unsigned sip_rtp_conceal;
+	unsigned sip_jitter_buffer;	/* ms of fixed playout delay for G.711 */
 	char *sip_dtmf_mode;	/* sending: "rfc4733" or "inband" */
 	unsigned sip_dtmf_delay;	/* ms after the answer before sending */
 	unsigned sip_dtmf_prompt;	/* ms of prompt tone when collecting */

@@ -609,6 +609,7 @@ scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, size_t err
 	m.speed = (int)l->cf->sip_speed;
 	m.loss_percent = (int)l->cf->sip_loss_percent;
 	m.conceal = (int)l->cf->sip_rtp_conceal;
+	m.depth = (int)l->cf->sip_jitter_buffer / 20;
 	m.cert = l->cert;
 	m.on_page = on_media_page;
 	m.on_done = on_media_done;

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +12,8 @@
 
 #include "render.h"
 #include "renderjob.h"
+
+#define RENDER_NICE 10
 #include "store.h"
 
 /* renderjob_path - where the local copy of a message's render lives */
@@ -162,6 +166,11 @@ out:
 int renderjob_do(const config_t *cf, long message, unsigned *pages,
     char *err, size_t errlen)
 {
+	/* Renders run in libuv's thread pool beside the loop that paces
+	 * every call's media in real time: a render may wait, a modem
+	 * cannot. Linux nices threads one by one (and Ghostscript, a child
+	 * of this thread, inherits it). */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RENDER_NICE);
 	char path[4200];
 	unsigned char *data = NULL;
 	size_t len = 0;

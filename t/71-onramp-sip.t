@@ -30,14 +30,14 @@ a_conf() {
 	fg_conf "$W/a.conf" dialer.driver=sip "sip.listen=sip:127.0.0.1:$APORT" \
 	    "sip.trunk=sip:{dial}@127.0.0.1:$BPORT" "sip.from=sip:+12025550000@127.0.0.1" \
 	    "sip.media_ports=$MB-$((MB + 99))" sip.inbound=no sip.speed=4 sip.t38_reinvite_delay=500 \
-	    sip.dtmf_delay=1000 "notices.sendmail_config=$W/pf/conf" retry.max_attempts=1 "$@"
+	    sip.dtmf_delay=1000 sip.jitter_buffer=320 "notices.sendmail_config=$W/pf/conf" retry.max_attempts=1 "$@"
 }
 b_conf() {
 	fg_conf "$W/b.conf" "general.store=sqlite:$W/b/store/faxgate.db" \
 	    "general.dialer_socket=$W/b/dialer.sock" "dialer.spool=$W/b/spool" \
 	    dialer.driver=sip "sip.listen=sip:127.0.0.1:$BPORT" \
 	    "sip.trunk=sip:{dial}@127.0.0.1:$APORT" "sip.media_ports=$((MB + 100))-$((MB + 199))" \
-	    sip.speed=4 sip.dtmf_first_timeout=4000 sip.dtmf_inter_timeout=3000 \
+	    sip.speed=4 sip.jitter_buffer=320 sip.dtmf_first_timeout=4000 sip.dtmf_inter_timeout=3000 \
 	    "sip.inbound_ident=+1 555 0100" "notices.sendmail_config=$W/pf/conf" \
 	    onramp.domain=onramp.faxgate.test onramp.poll=1 onramp.retry=1 "$@"
 }
