@@ -162,197 +162,199 @@ static void json_list(ctl_json_t *j, const char *key, const char *list)
 	ctl_json_end(j);
 }
 
-/* Each lister prints rows (human or JSON) and frees them. */
+/*
+ * Each lister reads its table and hands the rows to show(), which prints
+ * them as a table or as JSON, says so when there are none, and frees
+ * them. The per-table parts are a JSON writer and a table writer for one
+ * row.
+ */
+typedef struct shape {
+	const char *const *head;	/* table column titles */
+	const char *align;		/* ctl_table_new's alignment */
+	const char *none;		/* what an empty list prints */
+	size_t size;			/* one row */
+	void (*json)(ctl_json_t *j, const void *row);
+	void (*table)(ctl_table_t *t, const void *row);
+} shape_t;
+
+static int show(ctl_t *c, const shape_t *sh, void *rows, size_t n)
+{
+	const char *r = rows;
+
+	if (c->json) {
+		ctl_json_t *j = ctl_json_new(c->out);
+		if (!j) {
+			free(rows);
+			return ctl_store_error(c, "out of memory");
+		}
+		ctl_json_begin(j, NULL, 1);
+		for (size_t i = 0; i < n; i++) {
+			ctl_json_begin(j, NULL, 0);
+			sh->json(j, r + i * sh->size);
+			ctl_json_end(j);
+		}
+		ctl_json_end(j);
+		ctl_json_free(j);
+	} else if (n == 0) {
+		fprintf(c->out, "%s\n", sh->none);
+	} else {
+		ctl_table_t *t = ctl_table_new(sh->head, sh->align);
+		for (size_t i = 0; i < n; i++)
+			sh->table(t, r + i * sh->size);
+		ctl_table_print(t, c->out, NULL);
+		ctl_table_free(t);
+	}
+	free(rows);
+	return 0;
+}
+
+static void did_json(ctl_json_t *j, const void *row)
+{
+	const store_did_t *d = row;
+
+	ctl_json_str(j, "did", d->did);
+	json_list(j, "addresses", d->addresses);
+	ctl_json_str(j, "policy", d->policy);
+	ctl_json_bool(j, "dtmf", d->dtmf);
+}
+
+static void did_table(ctl_table_t *t, const void *row)
+{
+	const store_did_t *d = row;
+
+	ctl_table_add(t, d->did, d->policy, d->dtmf ? "yes" : "no", d->addresses);
+}
 
 static int list_dids(ctl_t *c)
 {
 	static const char *const head[] = { "DID", "POLICY", "DTMF", "ADDRESSES", NULL };
+	static const shape_t sh = { head, "llll", "no DIDs", sizeof(store_did_t), did_json, did_table };
 	store_did_t *rows;
 	size_t n;
 	char err[1024];
 
 	if (store_did_list(c->st, &rows, &n, err, sizeof(err)) < 0)
 		return ctl_store_error(c, err);
-	if (c->json) {
-		ctl_json_t *j = ctl_json_new(c->out);
-		if (!j) {
-			free(rows);
-			return ctl_store_error(c, "out of memory");
-		}
-		ctl_json_begin(j, NULL, 1);
-		for (size_t i = 0; i < n; i++) {
-			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "did", rows[i].did);
-			json_list(j, "addresses", rows[i].addresses);
-			ctl_json_str(j, "policy", rows[i].policy);
-			ctl_json_bool(j, "dtmf", rows[i].dtmf);
-			ctl_json_end(j);
-		}
-		ctl_json_end(j);
-		ctl_json_free(j);
-	} else if (n == 0)
-		fputs("no DIDs\n", c->out);
-	else {
-		ctl_table_t *t = ctl_table_new(head, "llll");
-		for (size_t i = 0; i < n; i++)
-			ctl_table_add(t, rows[i].did, rows[i].policy, rows[i].dtmf ? "yes" : "no",
-			    rows[i].addresses);
-		ctl_table_print(t, c->out, NULL);
-		ctl_table_free(t);
-	}
-	free(rows);
-	return 0;
+	return show(c, &sh, rows, n);
+}
+
+static void index_json(ctl_json_t *j, const void *row)
+{
+	const store_index_t *x = row;
+
+	ctl_json_str(j, "index", x->idx);
+	json_list(j, "targets", x->targets);
+}
+
+static void index_table(ctl_table_t *t, const void *row)
+{
+	const store_index_t *x = row;
+
+	ctl_table_add(t, x->idx, x->targets);
 }
 
 static int list_indexes(ctl_t *c)
 {
 	static const char *const head[] = { "INDEX", "TARGETS", NULL };
+	static const shape_t sh = { head, "rl", "no indexes", sizeof(store_index_t), index_json,
+		index_table };
 	store_index_t *rows;
 	size_t n;
 	char err[1024];
 
 	if (store_index_list(c->st, &rows, &n, err, sizeof(err)) < 0)
 		return ctl_store_error(c, err);
-	if (c->json) {
-		ctl_json_t *j = ctl_json_new(c->out);
-		if (!j) {
-			free(rows);
-			return ctl_store_error(c, "out of memory");
-		}
-		ctl_json_begin(j, NULL, 1);
-		for (size_t i = 0; i < n; i++) {
-			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "index", rows[i].idx);
-			json_list(j, "targets", rows[i].targets);
-			ctl_json_end(j);
-		}
-		ctl_json_end(j);
-		ctl_json_free(j);
-	} else if (n == 0)
-		fputs("no indexes\n", c->out);
-	else {
-		ctl_table_t *t = ctl_table_new(head, "rl");
-		for (size_t i = 0; i < n; i++)
-			ctl_table_add(t, rows[i].idx, rows[i].targets);
-		ctl_table_print(t, c->out, NULL);
-		ctl_table_free(t);
-	}
-	free(rows);
-	return 0;
+	return show(c, &sh, rows, n);
+}
+
+static void route_json(ctl_json_t *j, const void *row)
+{
+	const store_route_t *r = row;
+
+	ctl_json_str(j, "prefix", r->prefix);
+	ctl_json_str(j, "domain", r->domain);
+}
+
+static void route_table(ctl_table_t *t, const void *row)
+{
+	const store_route_t *r = row;
+
+	ctl_table_add(t, r->prefix[0] ? r->prefix : "default", r->domain);
 }
 
 static int list_routes(ctl_t *c)
 {
 	static const char *const head[] = { "PREFIX", "DOMAIN", NULL };
+	static const shape_t sh = { head, "ll", "no routes", sizeof(store_route_t), route_json,
+		route_table };
 	store_route_t *rows;
 	size_t n;
 	char err[1024];
 
 	if (store_route_list(c->st, &rows, &n, err, sizeof(err)) < 0)
 		return ctl_store_error(c, err);
-	if (c->json) {
-		ctl_json_t *j = ctl_json_new(c->out);
-		if (!j) {
-			free(rows);
-			return ctl_store_error(c, "out of memory");
-		}
-		ctl_json_begin(j, NULL, 1);
-		for (size_t i = 0; i < n; i++) {
-			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "prefix", rows[i].prefix);
-			ctl_json_str(j, "domain", rows[i].domain);
-			ctl_json_end(j);
-		}
-		ctl_json_end(j);
-		ctl_json_free(j);
-	} else if (n == 0)
-		fputs("no routes\n", c->out);
-	else {
-		ctl_table_t *t = ctl_table_new(head, "ll");
-		for (size_t i = 0; i < n; i++)
-			ctl_table_add(t, rows[i].prefix[0] ? rows[i].prefix : "default", rows[i].domain);
-		ctl_table_print(t, c->out, NULL);
-		ctl_table_free(t);
-	}
-	free(rows);
-	return 0;
+	return show(c, &sh, rows, n);
+}
+
+static void caller_json(ctl_json_t *j, const void *row)
+{
+	const store_caller_t *k = row;
+
+	ctl_json_str(j, "pattern", k->pattern);
+	ctl_json_str(j, "did", k->did);
+	ctl_json_str(j, "kind", k->kind);
+}
+
+static void caller_table(ctl_table_t *t, const void *row)
+{
+	const store_caller_t *k = row;
+
+	ctl_table_add(t, k->kind, k->did, k->pattern);
 }
 
 static int list_callers(ctl_t *c)
 {
 	static const char *const head[] = { "KIND", "DID", "PATTERN", NULL };
+	static const shape_t sh = { head, "lll", "no callers", sizeof(store_caller_t), caller_json,
+		caller_table };
 	store_caller_t *rows;
 	size_t n;
 	char err[1024];
 
 	if (store_caller_list(c->st, &rows, &n, err, sizeof(err)) < 0)
 		return ctl_store_error(c, err);
-	if (c->json) {
-		ctl_json_t *j = ctl_json_new(c->out);
-		if (!j) {
-			free(rows);
-			return ctl_store_error(c, "out of memory");
-		}
-		ctl_json_begin(j, NULL, 1);
-		for (size_t i = 0; i < n; i++) {
-			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "pattern", rows[i].pattern);
-			ctl_json_str(j, "did", rows[i].did);
-			ctl_json_str(j, "kind", rows[i].kind);
-			ctl_json_end(j);
-		}
-		ctl_json_end(j);
-		ctl_json_free(j);
-	} else if (n == 0)
-		fputs("no callers\n", c->out);
-	else {
-		ctl_table_t *t = ctl_table_new(head, "lll");
-		for (size_t i = 0; i < n; i++)
-			ctl_table_add(t, rows[i].kind, rows[i].did, rows[i].pattern);
-		ctl_table_print(t, c->out, NULL);
-		ctl_table_free(t);
-	}
-	free(rows);
-	return 0;
+	return show(c, &sh, rows, n);
+}
+
+static void user_json(ctl_json_t *j, const void *row)
+{
+	const store_user_t *u = row;
+
+	ctl_json_str(j, "name", u->name);
+	ctl_json_time(j, "created_at", u->created_at);
+}
+
+static void user_table(ctl_table_t *t, const void *row)
+{
+	const store_user_t *u = row;
+	char when[32];
+
+	ctl_fmt_time(when, sizeof(when), u->created_at);
+	ctl_table_add(t, u->name, when);
 }
 
 static int list_users(ctl_t *c)
 {
 	static const char *const head[] = { "USER", "CREATED", NULL };
+	static const shape_t sh = { head, "rl", "no users", sizeof(store_user_t), user_json,
+		user_table };
 	store_user_t *rows;
 	size_t n;
-	char err[1024], when[32];
+	char err[1024];
 
 	if (store_user_list(c->st, &rows, &n, err, sizeof(err)) < 0)
 		return ctl_store_error(c, err);
-	if (c->json) {
-		ctl_json_t *j = ctl_json_new(c->out);
-		if (!j) {
-			free(rows);
-			return ctl_store_error(c, "out of memory");
-		}
-		ctl_json_begin(j, NULL, 1);
-		for (size_t i = 0; i < n; i++) {
-			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "name", rows[i].name);
-			ctl_json_time(j, "created_at", rows[i].created_at);
-			ctl_json_end(j);
-		}
-		ctl_json_end(j);
-		ctl_json_free(j);
-	} else if (n == 0)
-		fputs("no users\n", c->out);
-	else {
-		ctl_table_t *t = ctl_table_new(head, "rl");
-		for (size_t i = 0; i < n; i++) {
-			ctl_fmt_time(when, sizeof(when), rows[i].created_at);
-			ctl_table_add(t, rows[i].name, when);
-		}
-		ctl_table_print(t, c->out, NULL);
-		ctl_table_free(t);
-	}
-	free(rows);
-	return 0;
+	return show(c, &sh, rows, n);
 }
 
 /* read_line - one line from f without its end, at most len - 1; 0, or -1

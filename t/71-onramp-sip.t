@@ -110,6 +110,13 @@ out=$( {
 	echo 123456 | ctl user add 4711
 } 2>&1)
 is "$(grep -c added <<<"$out")" 10 "B's onramp tables are set with faxgatectl"
+like "$(ctl did list)" '15550102 +credentials +yes +alice@sender\.test' "did list shows policy and DTMF"
+like "$(ctl index list)" '12 +bob@sender\.test dave@sender\.test erin@sender\.test' "index list"
+like "$(ctl route list)" "default +$FD" "route list: the default route"
+like "$(ctl caller list)" 'callerid +15550103 +\+1703\*' "caller list"
+is "$(ctl --json user list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["name"])')" 4711 \
+    "user list --json: the user, never the hash"
+! ctl --json user list | grep -qi 'hash\|salt'; ok $? "no hash or salt in the output"
 "$FAXGATE_BUILD/faxgate-onramp" -f -c "$W/b.conf" >>"$W/b/onramp.log" 2>&1 &
 ONRAMP=$!
 on_exit "kill -9 $ONRAMP"
