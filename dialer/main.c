@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "wake.h"
 #include "renderjob.h"
 #include "runner.h"
 
@@ -42,29 +43,16 @@ static int wake_fd = -1;
 static config_t **retired;
 static size_t nretired;
 
-/* wake_open - bind the unix datagram socket the milter writes to */
+/* wake_open - the datagram socket the milter writes to; its fd or -1 */
 static int wake_open(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char err[256];
 	int fd;
 
 	if (!*path)
 		return -1;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_msg(LOG_ERR, "dialer_socket %s: path too long", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		log_msg(LOG_WARNING, "dialer_socket %s: %s; polling only", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* The milter runs as another user. */
-	chmod(path, 0666);
+	if ((fd = wake_listen(path, err, sizeof(err))) < 0)
+		log_msg(LOG_WARNING, "dialer_socket %s: %s; polling only", path, err);
 	return fd;
 }
 

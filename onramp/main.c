@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "wake.h"
 #include "mailer.h"
 #include "onramp.h"
 #include "store.h"
@@ -50,29 +51,16 @@ static void on_hup(int sig)
 	reload = 1;
 }
 
-/* wake_open - bind the datagram socket others wake us on; its fd or -1 */
+/* wake_open - the datagram socket others wake us on; its fd or -1 */
 static int wake_open(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char err[256];
 	int fd;
 
 	if (!*path)
 		return -1;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_msg(LOG_WARNING, "socket=%s: path too long; polling only", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		log_msg(LOG_WARNING, "socket=%s: %s; polling only", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* The dialer may run as another user. */
-	chmod(path, 0666);
+	if ((fd = wake_listen(path, err, sizeof(err))) < 0)
+		log_msg(LOG_WARNING, "socket=%s: %s; polling only", path, err);
 	return fd;
 }
 
