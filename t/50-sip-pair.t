@@ -155,6 +155,19 @@ restart
 delivered dtls +12025550103 t38-dtls
 like "$(grep 'call=' "$W/dialer.log" | grep -c 'transport=t38-dtls')" '^[1-9]' "A logged DTLS as the transport"
 
+# --- DTLS required, and the far end has none: the fax fails with its own
+# status, and nothing is faxed in clear
+a_conf sip.dtls=require
+b_conf sip.dtls=off
+restart
+like "$(fax +12025550109 nodtls)" '^250 2\.0\.0' "no DTLS: mail accepted"
+J=$(job_of +12025550109)
+wait_state "$J" failed 60
+is "$(sql "SELECT status || ' ' || error_code FROM attempts WHERE job = $J")" "5.7.10 DTLS_REQUIRED" \
+    "no DTLS: failed with 5.7.10, DTLS required"
+is "$(bsql "SELECT count(*) FROM inbound WHERE did = '12025550109' AND pages > 0")" 0 \
+    "no DTLS: B received no page"
+
 # --- DTLS with a fingerprint changed on the way (a man in the middle):
 # torn down, the fax fails with its own status, nothing is received
 RPORT=$(free_port)

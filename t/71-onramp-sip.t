@@ -170,6 +170,13 @@ wait_state "$J" done 120; is "$(job_field "$J" state)" done "credentials: delive
 maildir_wait "$(box frank)" 1 60; ok $? "credentials: frank (index 13) got it"
 ! bsql "SELECT dtmf FROM inbound" | grep -q 123456; ok $? "credentials: the password is not stored"
 
+# --- direct number with credentials: routed on to the offramp
+before=$(mails carol)
+like "$(fax '+15550102/DTMF=15550200*4711*123456#' direct-creds)" '^250 2\.0\.0' "direct+credentials: mail accepted"
+J=$(job_of +15550102)
+wait_state "$J" done 120; is "$(job_field "$J" state)" done "direct+credentials: delivered"
+maildir_wait "$(box carol)" $((before + 1)) 120; ok $? "direct+credentials: relayed through the offramp to carol"
+
 # --- refusals: nothing is sent
 refused() {	# refused NAME ADDRESS REASON-REGEX [answered]
 	local j before last
