@@ -45,7 +45,7 @@ b_start() {
 	"$FAXGATE_BUILD/faxgate-dialer" -f -c "$W/b.conf" >>"$W/b/dialer.log" 2>&1 &
 	B_PID=$!
 	on_exit "kill -9 $B_PID"
-	wait_until 10 grep -q 'start: store' "$W/b/dialer.log" || bail "dialer B did not start"
+	wait_until 10 grep -qs 'start: store' "$W/b/dialer.log" || bail "dialer B did not start"
 }
 bsql() { sqlite3 -batch -noheader "$W/b/store/faxgate.db" "$1"; }
 ctl() { "$FAXGATE_BUILD/faxgatectl" -c "$W/b.conf" "$@"; }
