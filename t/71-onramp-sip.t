@@ -211,11 +211,17 @@ like "$(fax +15550100 partial "$W/fx/three.pdf")" '^250 2\.0\.0' "partial: mail 
 J=$(job_of +15550100)
 wait_until 180 eval "[ \"\$(job_field $J pages_confirmed)\" -ge 2 ]"; ok $? "partial: 2 pages confirmed"
 dialer_stop	# hangs up in the middle of page 3
+ok $? "partial: A stops cleanly, hanging up in the middle of a page"
 maildir_wait "$(box alice)" $((before + 1)) 90; ok $? "partial: alice got a mail"
 M=$(ls -tr "$(box alice)"/new/* | tail -1)
 like "$(grep -m1 '^Subject:' "$M")" 'incomplete' "partial: its subject says incomplete"
 T=$(attachment "$M" "$W/m-partial" | grep '\.tif$')
 is "$(tiff_pages "$T")" 2 "partial: with the 2 pages that arrived"
 
-kill "$ONRAMP" 2>/dev/null
+kill -TERM "$B_PID" 2>/dev/null
+wait_until 20 eval '! kill -0 $B_PID 2>/dev/null'
+wait "$B_PID"; ok $? "B stops cleanly"
+kill -TERM "$ONRAMP" 2>/dev/null
+wait_until 20 eval '! kill -0 $ONRAMP 2>/dev/null'
+wait "$ONRAMP"; ok $? "faxgate-onramp stops cleanly"
 done_testing
