@@ -37,6 +37,8 @@
  *	    job_id, attempt identify the attempt in logs and file names
  *	    t38		what the destination showed before: -1 unknown,
  *			0 refused T.38 (do not ask again), 1 took it
+ *	    subaddress	T.33 subaddress (the /T33S= of the fax address) sent
+ *			in the SUB frame; NULL or "" for none
  *	    dtmf	digits to send after the answer, before T.30 (an
  *			onramp gateway's address, the /DTMF= qualifier of
  *			the fax address); NULL or "" for none
@@ -85,6 +87,7 @@ typedef struct chan_call_params {
 	int attempt;
 	int t38;
 	const char *dtmf;
+	const char *subaddress;
 } chan_call_params_t;
 
 typedef void (*chan_done_cb)(void *user, const fax_result_t *r);

@@ -272,8 +272,17 @@ static void answered_reinvite(scall_t *c, const sipua_event_t *ev)
 	if (c->t38 != T38_ASKED)
 		return;
 	if (ev->status < 200 || ev->status >= 300) {
-		if (ev->status == 491) {	/* glare: the far end's comes */
+		if (ev->status == 491 && c->glare++ < 3) {
+			/* Both sides asked at once (or the far end is busy with
+			 * a DTMF phase). RFC 3261 14.1: ask again after a random
+			 * wait, 2.1-4 s for the caller, 0-2 s for the called
+			 * side, unless the far end's re-INVITE comes first. */
+			unsigned r = 0, delay;
+			(void)getrandom(&r, sizeof(r), 0);
+			delay = c->outgoing ? 2100 + r % 1900 : r % 2000;
 			c->t38 = T38_NONE;
+			uv_timer_start(&c->t38_timer, on_t38_timer, delay, 0);
+			log_msg(LOG_INFO, "call=%s: t38=glare, retry_ms=%u", c->call_id, delay);
 			return;
 		}
 		t38_refused(c, ev->status, ev->phrase);
@@ -373,12 +382,12 @@ static void on_timer_closed(uv_handle_t *h)
 		free(c);
 }
 
-static void report_inbound(scall_t *c, const char *remote_ident)
+static void report_inbound(scall_t *c, const char *remote_ident, const char *sub)
 {
 	sipline_t *l = c->line;
 	sipline_inbound_t in = {
 		.call_id = c->call_id, .did = c->did, .caller = c->caller,
-		.remote_ident = remote_ident, .dtmf = c->digits, .targets = c->targets,
+		.remote_ident = remote_ident, .subaddress = sub, .dtmf = c->digits, .targets = c->targets,
 		.decision = c->decision,
 		.channel = "sip/in", .tiff = c->rx_file, .pages = c->result.pages_sent,
 		.started = c->started, .ended = (long)time(NULL), .result = &c->result,
@@ -437,17 +446,19 @@ void scall_end(scall_t *c)
 
 		for (pp = &l->incoming; *pp && *pp != c; pp = &(*pp)->next)
 			;
-		char ident[24] = "";
+		char ident[24] = "", sub[24] = "";
 
 		if (*pp)
 			*pp = c->next;
 		l->ninbound--;
-		if (c->media)
+		if (c->media) {
 			snprintf(ident, sizeof(ident), "%s", media_remote_ident(c->media));
+			snprintf(sub, sizeof(sub), "%s", media_remote_sub(c->media));
+		}
 		/* Closing the media closes the TIFF T.30 was writing. */
 		media_close(c->media);
 		c->media = NULL;
-		report_inbound(c, ident);
+		report_inbound(c, ident, sub);
 	}
 	media_close(c->media);
 	c->media = NULL;
@@ -689,6 +700,7 @@ static int sip_call(chan_t *ch, const chan_call_params_t *p, chan_page_cb on_pag
 	media_config_t mc = {
 		.calling = 1, .transmit = 1, .tx_file = p->tiff, .first_page = p->first_page,
 		.ident = p->ident, .header = p->header, .ecm = p->ecm, .modems = p->modems,
+		.sub_address = p->subaddress,
 	};
 	if ((c = scall_new(l, &mc, err, errlen)) == NULL)
 		return -1;

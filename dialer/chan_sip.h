@@ -89,6 +89,7 @@ typedef struct sipline sipline_t;
 
 typedef struct sipline_inbound {
 	const char *call_id, *did, *caller, *remote_ident;
+	const char *subaddress;		/* T.33 SUB from the sender, "" none */
 	const char *dtmf;		/* digits collected, "" when none */
 	const char *targets;		/* what the dtmf hook chose, "" when none */
 	const char *decision;		/* why, "" when nothing was decided */

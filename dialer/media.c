@@ -30,7 +30,7 @@ enum mode { M_IDLE = 0, M_AUDIO, M_T38 };
 struct media {
 	uv_loop_t *loop;
 	media_config_t cfg;
-	char *tx_file, *rx_file, *ident, *header;	/* owned copies */
+	char *tx_file, *rx_file, *ident, *header, *sub_address;	/* owned copies */
 	uv_udp_t audio_sock, image_sock;
 	uv_timer_t timer;
 	unsigned audio_port, image_port;
@@ -59,6 +59,7 @@ struct media {
 	fax_result_t result;
 	char transport[12];
 	char remote_ident[24];
+	char remote_sub[24];
 	unsigned rnd;
 	uint8_t rbuf[DGRAM_MAX];
 };
@@ -107,6 +108,7 @@ static void finish(media_t *m)
 			m->result = *r;
 		snprintf(m->remote_ident, sizeof(m->remote_ident), "%s",
 		    t30_ep_remote_ident(m->ep));
+		snprintf(m->remote_sub, sizeof(m->remote_sub), "%s", t30_ep_remote_sub(m->ep));
 		t30_ep_free(m->ep);	/* closes the received TIFF */
 		m->ep = NULL;
 	}
@@ -403,6 +405,7 @@ static void on_closed(uv_handle_t *h)
 	free(m->rx_file);
 	free(m->ident);
 	free(m->header);
+	free(m->sub_address);
 	free(m);
 }
 
@@ -435,7 +438,7 @@ media_t *media_new(uv_loop_t *loop, const media_config_t *cfg, char *err, size_t
 	if (m->cfg.speed < 1)
 		m->cfg.speed = 1;
 #define DUP(f) if (cfg->f) { m->f = strdup(cfg->f); m->cfg.f = m->f; }
-	DUP(tx_file); DUP(rx_file); DUP(ident); DUP(header);
+	DUP(tx_file); DUP(rx_file); DUP(ident); DUP(header); DUP(sub_address);
 #undef DUP
 	if (getrandom(&m->rnd, sizeof(m->rnd), 0) < 0)
 		m->rnd = (unsigned)uv_hrtime();
@@ -465,7 +468,7 @@ static t30_ep_t *make_ep(media_t *m, enum t30_ep_transport tr, int max_dgram,
 		.transmit = m->cfg.transmit, .tx_file = m->cfg.tx_file,
 		.first_page = m->cfg.first_page, .rx_file = m->cfg.rx_file,
 		.ident = m->cfg.ident, .header = m->cfg.header,
-		.ecm = m->cfg.ecm, .modems = m->cfg.modems,
+		.sub_address = m->cfg.sub_address, .ecm = m->cfg.ecm, .modems = m->cfg.modems,
 		.t38_max_datagram = max_dgram, .tx_ifp = on_ep_ifp,
 		.on_page = on_ep_page, .log = m->cfg.log,
 		.log_level = m->cfg.log_level, .user = m,
@@ -636,6 +639,11 @@ const char *media_transport(const media_t *m) { return m->transport; }
 const char *media_remote_ident(const media_t *m)
 {
 	return m->remote_ident;
+}
+
+const char *media_remote_sub(const media_t *m)
+{
+	return m->remote_sub;
 }
 
 void media_stats(const media_t *m, char *buf, size_t size)

@@ -21,6 +21,8 @@
  *	const fax_result_t *media_result(const media_t *m);
  *	const char *media_transport(const media_t *m);
  *	const char *media_remote_ident(const media_t *m);
+const char *media_remote_sub(const media_t *m);
+ *	const char *media_remote_sub(const media_t *m);
  *	void	media_stats(const media_t *m, char *buf, size_t size);
  *	void	media_close(media_t *m);
  * DESCRIPTION
@@ -72,7 +74,8 @@
  *	the error text of a failure); media_fail() ends with the given
  *	result instead. media_done() says whether on_done has been
  *	scheduled. media_remote_ident() is the far end's TSI/CSI ("" until
- *	known). media_stats() writes the transport's counters as
+ *	known); media_remote_sub() the T.33 subaddress it sent (receiving;
+ *	"" for none). media_stats() writes the transport's counters as
  *	key=value pairs for the log. media_close() stops everything without callbacks and frees
  *	once the handles are closed.
  * DIAGNOSTICS
@@ -107,6 +110,7 @@ typedef struct media_config {
 	int	first_page;
 	const char *rx_file;
 	const char *ident, *header;
+	const char *sub_address;	/* sending: T.33 subaddress, NULL none */
 	int	ecm, modems;
 	dtls_cert_t *cert;		/* for DTLS; may be NULL */
 	t30_ep_log_fn log;
@@ -156,6 +160,7 @@ int media_done(const media_t *m);
 const fax_result_t *media_result(const media_t *m);
 const char *media_transport(const media_t *m);
 const char *media_remote_ident(const media_t *m);
+const char *media_remote_sub(const media_t *m);
 void media_stats(const media_t *m, char *buf, size_t size);
 void media_close(media_t *m);
 

@@ -312,7 +312,7 @@ static void job_call(slot_t *s)
 		.dial = j->dial, .number = j->number, .tiff = s->tiff, .first_page = s->first_page,
 		.ecm = ecm, .modems = modems_of(modems), .fine = r->cf->fine,
 		.ident = r->cf->ident, .header = r->cf->page_header, .job_id = j->id,
-		.attempt = s->attempt, .t38 = t38, .dtmf = dtmf,
+		.attempt = s->attempt, .t38 = t38, .dtmf = dtmf, .subaddress = j->subaddress,
 	};
 	s->in_call = 1;
 	log_msg(LOG_INFO, "job=%ld: dial=%s, number=%s, attempt=%d, first_page=%d, ecm=%d, modems=%s, channel=%s",
@@ -486,6 +486,19 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		if (f)
 			fclose(f);
 	}
+	/* Direct addressing carries the sender's T.33 subaddress on
+	 * (draft-ietf-fax-gateway-protocol 4.2.1): FAX=+N/T33S=SUB@domain. */
+	char targets[2048];
+	snprintf(targets, sizeof(targets), "%s", in->targets);
+	if (*in->subaddress && *in->dtmf && in->dtmf[0] != '*' &&
+	    strncasecmp(targets, "FAX=", 4) == 0 && strchr(targets, ' ') == NULL &&
+	    strchr(targets, '/') == NULL && strchr(targets, '@') != NULL) {
+		char *at = strchr(targets, '@');
+		char tail[1024];
+		snprintf(tail, sizeof(tail), "%s", at);
+		snprintf(at, sizeof(targets) - (size_t)(at - targets), "/T33S=%s%s",
+		    in->subaddress, tail);
+	}
 	store_inbound_t row = {
 		.received_at = in->started, .ended_at = in->ended, .channel = in->channel,
 		.call_id = in->call_id, .did = in->did, .caller = in->caller,
@@ -498,7 +511,7 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		.status = res->status, .error_code = res->error_code, .error_text = res->error_text,
 		.tiff = len ? data : NULL, .tifflen = len,
 		.dtmf = *masked ? masked : NULL,
-		.targets = *in->targets ? in->targets : NULL,
+		.targets = *targets ? targets : NULL,
 		.decision = *in->decision ? in->decision : NULL,
 	};
 	if (in->pages > 0 && len == 0)
@@ -507,8 +520,9 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 	if (store_inbound_add(r->st, &row, &id, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "call=%s: status=store_error, reason=\"%s\"", in->call_id, err);
 	else
-		log_msg(LOG_INFO, "inbound=%ld: call=%s, did=%s, caller=%s, pages=%d, outcome=%s, status=%s",
-		    id, in->call_id, in->did, in->caller, in->pages, row.outcome, res->status);
+		log_msg(LOG_INFO, "inbound=%ld: call=%s, did=%s, caller=%s, subaddress=%s, pages=%d, "
+		    "outcome=%s, status=%s", id, in->call_id, in->did, in->caller,
+		    *in->subaddress ? in->subaddress : "none", in->pages, row.outcome, res->status);
 	free(data);
 }
 

@@ -69,6 +69,7 @@ struct scall {
 	int silent;			/* chan_close(): no callbacks */
 	int t38;			/* T38_* */
 	int t38_known;			/* from the store, -1/0/1 */
+	int glare;			/* our re-INVITEs answered 491 */
 	int fax_on_audio;		/* T.30 runs on G.711 */
 	sdp_fax_local_t local;
 	uint64_t version;

@@ -348,6 +348,17 @@ static int setup_t30(t30_ep_t *ep, char *err, size_t errlen)
 		snprintf(err, errlen, "SpanDSP refused the page header");
 		return -1;
 	}
+	/* T.33 subaddressing (the SUB frame): an onramp routes on it. */
+	t30_set_supported_t30_features(t, T30_SUPPORT_SUB_ADDRESSING);
+	if (c->transmit && c->sub_address && *c->sub_address) {
+		if (strlen(c->sub_address) > T30_MAX_IDENT_LEN ||
+		    strspn(c->sub_address, "0123456789") != strlen(c->sub_address) ||
+		    t30_set_tx_sub_address(t, c->sub_address) < 0) {
+			snprintf(err, errlen, "subaddress '%.30s' is not 1 to %d digits",
+			    c->sub_address, T30_MAX_IDENT_LEN);
+			return -1;
+		}
+	}
 	t30_set_ecm_capability(t, c->ecm ? 1 : 0);
 	t30_set_supported_modems(t, modems);
 	t30_set_supported_compressions(t, comp);
@@ -424,6 +435,7 @@ t30_ep_t *t30_ep_new(const t30_ep_config_t *cfg, char *err, size_t errlen)
 	}
 	/* SpanDSP copied what it needs; the caller's strings may go now. */
 	ep->cfg.tx_file = ep->cfg.rx_file = ep->cfg.ident = ep->cfg.header = NULL;
+	ep->cfg.sub_address = NULL;
 	ep->cfg.log_tag = NULL;
 	leave(prev);
 	return ep;
@@ -553,4 +565,12 @@ const char *t30_ep_remote_ident(t30_ep_t *ep)
 	const char *id = ep && ep->t30 ? t30_get_rx_ident(ep->t30) : NULL;
 
 	return id ? id : "";
+}
+
+/* t30_ep_remote_sub - the T.33 subaddress received in SUB, "" when none */
+const char *t30_ep_remote_sub(t30_ep_t *ep)
+{
+	const char *sub = ep && ep->t30 ? t30_get_rx_sub_address(ep->t30) : NULL;
+
+	return sub ? sub : "";
 }

@@ -20,6 +20,8 @@
  *	const fax_result_t *t30_ep_result(const t30_ep_t *ep);
  *	int	t30_ep_tiff_pages(const char *path, char *err, size_t errlen);
  *	const char *t30_ep_remote_ident(t30_ep_t *ep);
+const char *t30_ep_remote_sub(t30_ep_t *ep);
+ *	const char *t30_ep_remote_sub(t30_ep_t *ep);
  * DESCRIPTION
  *	A t30_ep_t is one end of one fax call: SpanDSP's T.30 engine with
  *	either its audio front end (fax_state_t: V.21, V.27ter, V.29, V.17
@@ -48,6 +50,10 @@
  *			(sending only; NULL or "" for none). SpanDSP 0.0.6
  *			adds it as extra rows above the image (32 rows at
  *			fine resolution); the document itself is untouched.
+ *	    sub_address	sending only: a T.33 subaddress (digits, at most 20)
+ *			sent in the SUB frame when the receiver supports
+ *			subaddressing; NULL or "" for none. Every endpoint
+ *			announces that it receives subaddresses.
  *	    ecm		1 to offer/accept ECM.
  *	    modems	T30_EP_V27TER | T30_EP_V29 | T30_EP_V17; 0 = all three.
  *	    compressions T30_EP_T4_1D | T30_EP_T4_2D | T30_EP_T6; 0 = 1D and
@@ -105,6 +111,9 @@
  *	when it sends, its CSI when it receives) as received, "" until
  *	it is known; valid until the next t30_ep_* call on ep.
  *
+ *	t30_ep_remote_sub() returns the T.33 subaddress the sender gave in
+ *	its SUB frame (receiving side), "" when none.
+ *
  *	t30_ep_tiff_pages() returns the number of pages (directories) in a
  *	TIFF file, or -1 with the reason in err, without libtiff printing.
  *
@@ -151,6 +160,7 @@ typedef struct t30_ep_config {
 	const char *rx_file;
 	const char *ident;
 	const char *header;
+	const char *sub_address;	/* T.33 subaddress to send (SUB), NULL none */
 	int ecm;
 	int modems;
 	int compressions;
@@ -177,5 +187,6 @@ int t30_ep_pages(const t30_ep_t *ep);
 const fax_result_t *t30_ep_result(const t30_ep_t *ep);
 int t30_ep_tiff_pages(const char *path, char *err, size_t errlen);
 const char *t30_ep_remote_ident(t30_ep_t *ep);
+const char *t30_ep_remote_sub(t30_ep_t *ep);
 
 #endif

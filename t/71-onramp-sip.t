@@ -140,7 +140,7 @@ is "$(qpdf --show-npages "$P" 2>/dev/null)" 2 "did: the PDF has 2 pages"
 
 # --- DTMF direct (RFC 4733): the number is routed back to the offramp
 # domain, through Postfix and A's milter: a new fax, to DID 15550200
-like "$(fax '+15550101/DTMF=15550200#' direct)" '^250 2\.0\.0' "direct: mail accepted"
+like "$(fax '+15550101/T33S=77/DTMF=15550200#' direct)" '^250 2\.0\.0' "direct: mail accepted (with a T.33 subaddress)"
 J=$(job_of +15550101)
 wait_state "$J" done 120; is "$(job_field "$J" state)" done "direct: A's fax with DTMF was delivered"
 grep -q 'dtmf=collected, digits=15550200#, end=terminated, decision=accept' "$W/b/dialer.log"
@@ -148,6 +148,7 @@ ok $? "direct: B collected the digits and accepted"
 wait_until 60 eval '[ -n "$(job_of +15550200)" ]'
 ok $? "direct: the onramp's mail to FAX=+15550200@$FD became a new job at A"
 J2=$(job_of +15550200)
+is "$(job_field "${J2:-0}" subaddress)" 77 "direct: the sender's T.33 subaddress (SUB) was carried on: FAX=+15550200/T33S=77"
 wait_state "${J2:-0}" done 120; is "$(job_field "${J2:-0}" state)" done "direct: and was faxed on"
 maildir_wait "$(box carol)" 1 60; ok $? "direct: fax in, fax out, mail in: carol (DID 15550200) got it"
 T=$(attachment "$(ls "$(box carol)"/new/* | head -1)" "$W/m-direct" | grep '\.tif$')
