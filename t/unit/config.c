@@ -103,6 +103,42 @@ int main(void)
 	    ": no fax domain: set [fax] domains, e.g. domains = fax.example.com", "no domain");
 	is_str(load_err("[fax]\ndomains = a.example\n[general]\nstore = postgresql:host=x\n"),
 	    ": store 'postgresql:host=x': only sqlite:PATH (or a plain path) is supported", "unknown store");
+	{
+		/* [sip]: every refusal names the key and what is allowed */
+		static const struct { const char *text, *want; } sip[] = {
+			{ "media_ports = 16000", "media_ports '16000' must be LOW-HIGH" },
+			{ "media_ports = 80-90", "must be LOW-HIGH within 1024-65535" },
+			{ "dtls = sometimes", "[sip] dtls 'sometimes' must be off, offer or require" },
+			{ "t38_reinvite_form = both", "t38_reinvite_form 'both' must be replace or audio0" },
+			{ "t38_ec = fec parity", "t38_ec 'fec parity': each entry must be fec, redundancy or none" },
+			{ "speed = 51", "[sip] speed must be between 1 and 50" },
+			{ "loss_percent = 91", "[sip] loss_percent must be between 0 and 90" },
+			{ "jitter_buffer = 30", "jitter_buffer must be a multiple of 20 ms from 20 to 320" },
+			{ "dtmf_mode = sip-info", "[sip] dtmf_mode 'sip-info' must be rfc4733 or inband" },
+			{ "dtmf_inter_timeout = 70000", "[sip] dtmf_* times are out of range" },
+			{ "inbound_ident = 123456789012345678901", "inbound_ident '123456789012345678901' is longer than 20" },
+		};
+		char text[256];
+		for (size_t i = 0; i < sizeof(sip) / sizeof(sip[0]); i++) {
+			snprintf(text, sizeof(text), "[fax]\ndomains = a.example\n[sip]\n%s\n", sip[i].text);
+			e = load_err(text);
+			ok(strstr(e, sip[i].want) != NULL, "[sip] %s refused: %s", sip[i].text, e);
+		}
+		static const struct { const char *text, *want; } drv[] = {
+			{ "listen = udp:1.2.3.4", "[sip] listen 'udp:1.2.3.4' must be a sip: URI" },
+			{ "trunk = ", "[sip] trunk must be a sip: or sips: URI with {dial}" },
+			{ "trunk = sip:1.2.3.4", "trunk 'sip:1.2.3.4' has neither {dial} nor {number}" },
+			{ "trunk = sip:{dial}@x\npassword = s", "[sip] password without username" },
+		};
+		for (size_t i = 0; i < sizeof(drv) / sizeof(drv[0]); i++) {
+			snprintf(text, sizeof(text), "[fax]\ndomains = a.example\n[dialer]\ndriver = sip\n"
+			    "[sip]\n%s\n", drv[i].text);
+			e = load_err(text);
+			ok(strstr(e, drv[i].want) != NULL, "driver sip, case %zu refused: %s", i + 1, e);
+		}
+		e = load_err("[fax]\ndomains = a.example\n[dialer]\ndriver = isdn\n");
+		ok(strstr(e, "driver 'isdn' is not known (sim, sip)") != NULL, "unknown driver: %s", e);
+	}
 	is_str(load_err("[fax]\ndomains = a.example\n[milter]\nsocket = /tmp/x\n"),
 	    ": milter socket '/tmp/x' must be unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", "bad socket");
 	{
