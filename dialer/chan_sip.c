@@ -67,12 +67,19 @@ static void local_init(scall_t *c)
 	memcpy(lo->ec_order, l->ec_order, sizeof(lo->ec_order));
 	lo->dtls_policy = l->dtls;
 	if (l->dtls != SDP_FAX_DTLS_OFF) {
+		static const char b64[] =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		uint8_t id[32];
+
 		lo->fp_alg = "sha-256";
 		lo->fp = l->fp;
 		lo->fp_len = sizeof(l->fp);
-		for (size_t i = 0; i < 32; i++)
-			c->tls_id[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rnd[i % 16] % 64 ^ (i * 7) % 64];
-		c->tls_id[32] = '\0';
+		/* RFC 8842 tls-id: 32 random characters of its alphabet */
+		if (getrandom(id, sizeof(id), 0) < (ssize_t)sizeof(id))
+			memset(id, 7, sizeof(id));
+		for (size_t i = 0; i < sizeof(id); i++)
+			c->tls_id[i] = b64[id[i] & 63];
+		c->tls_id[sizeof(id)] = '\0';
 		lo->tls_id = c->tls_id;
 	}
 }
@@ -503,7 +510,6 @@ int scall_start_audio(scall_t *c, const sdp_fax_t *d)
 		c->have_result = 1;
 		return -1;
 	}
-	c->fax_on_audio = a.fax;
 	return 0;
 }
 

@@ -70,7 +70,6 @@ struct scall {
 	int t38;			/* T38_* */
 	int t38_known;			/* from the store, -1/0/1 */
 	int glare;			/* our re-INVITEs answered 491 */
-	int fax_on_audio;		/* T.30 runs on G.711 */
 	sdp_fax_local_t local;
 	uint64_t version;
 	char local_sdp[SDP_MAX];
