@@ -167,6 +167,12 @@ static void on_media_done(void *user)
 {
 	scall_t *c = user;
 
+	if (c->refusing) {	/* keep the refusal; say how T.30 ended */
+		log_msg(LOG_INFO, "call=%s: t30=refused, error=%s", c->call_id,
+		    media_result(c->media)->error_code);
+		scall_end(c);
+		return;
+	}
 	c->result = *media_result(c->media);
 	c->have_result = 1;
 	scall_end(c);
@@ -176,7 +182,7 @@ static void on_t38_timer(uv_timer_t *t);
 static void send_t38_reinvite(scall_t *c);
 
 /* on_media_dtmf - the DTMF phase is over: digits sent, or collected */
-static void on_media_dtmf(void *user, const char *digits, const char *end)
+static void on_media_dtmf(void *user, const char *digits, const char *end, const char *via)
 {
 	scall_t *c = user;
 	sipline_t *l = c->line;
@@ -194,10 +200,20 @@ static void on_media_dtmf(void *user, const char *digits, const char *end)
 	int go = l->hooks.after_dtmf ? l->hooks.after_dtmf(l->hooks.user, c->did, c->caller, digits,
 	    end, c->targets, sizeof(c->targets), why, sizeof(why)) : 1;
 	snprintf(c->decision, sizeof(c->decision), "%s", why);
-	log_msg(LOG_INFO, "call=%s: dtmf=collected, digits=%s, end=%s, decision=%s, reason=\"%s\"",
-	    c->call_id, *digits ? digits : "none", end, go ? "accept" : "refuse", why);
+	log_msg(LOG_INFO, "call=%s: dtmf=collected, digits=%s, end=%s, via=%s, decision=%s, reason=\"%s\"",
+	    c->call_id, *digits ? digits : "none", end, *via ? via : "none", go ? "accept" : "refuse", why);
 	if (!go) {
+		/*
+		 * RFC 4161 3.1: a clear end. The caller is a fax machine in
+		 * the middle of its call: T.30 answers and refuses its DCS
+		 * with DCN, which it understands, and the BYE that follows
+		 * says "call rejected" (Q.850 21) to a gateway. No T.38:
+		 * nothing will be received. If T.30 cannot start, hang up.
+		 */
 		result_final(c, "5.7.1", "REFUSED", *why ? why : "refused after DTMF");
+		c->refusing = 1;
+		if (media_start_fax(c->media, 1, err, sizeof(err)) == 0)
+			return;
 		if (c->sc && !c->sip_over) {
 			sipua_hangup(c->sc, 21);
 			c->sip_over = 1;
@@ -205,7 +221,7 @@ static void on_media_dtmf(void *user, const char *digits, const char *end)
 		scall_fail(c);
 		return;
 	}
-	if (media_start_fax(c->media, err, sizeof(err)) < 0) {
+	if (media_start_fax(c->media, 0, err, sizeof(err)) < 0) {
 		fax_result_init(&c->result);
 		fax_result_internal(&c->result, "MEDIA", err);
 		c->have_result = 1;
@@ -428,7 +444,7 @@ void scall_end(scall_t *c)
 		c->result.t38 = 0;
 	if (c->sc) {
 		if (!c->sip_over)	/* BYE right after phase E */
-			sipua_hangup(c->sc, c->result.cls == FAX_OK ? 16 : 0);
+			sipua_hangup(c->sc, c->refusing ? 21 : c->result.cls == FAX_OK ? 16 : 0);
 		sipua_release(c->sc);
 		c->sc = NULL;
 	}

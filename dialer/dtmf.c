@@ -21,6 +21,7 @@ struct dtmf {
 	char digits[DTMF_MAX + 1];
 	size_t n;
 	const char *end;
+	const char *via;	/* collector: "rfc4733" or "inband", NULL none */
 	int ticks;		/* since the phase began */
 	int last_digit_tick;
 	int delay_ticks;	/* sender: silence first */
@@ -40,10 +41,16 @@ int dtmf_valid(const char *s)
 	return strspn(s, "0123456789*#ABCDabcd") == n;
 }
 
-static void add_digit(dtmf_t *d, char c)
+static void add_digit(dtmf_t *d, char c, const char *via)
 {
 	if (d->end || d->n >= DTMF_MAX)
 		return;
+	if (via != NULL) {	/* collecting: one way only, see dtmf.h */
+		if (d->via == NULL)
+			d->via = via;
+		else if (strcmp(d->via, via) != 0)
+			return;
+	}
 	if (c >= 'a' && c <= 'd')
 		c = (char)(c - 32);
 	d->digits[d->n++] = c;
@@ -59,7 +66,7 @@ static void add_digit(dtmf_t *d, char c)
 static void on_inband(void *user, const char *digits, int len)
 {
 	for (int i = 0; i < len; i++)
-		add_digit(user, digits[i]);
+		add_digit(user, digits[i], "inband");
 }
 
 dtmf_t *dtmf_send_new(const char *digits, int inband, int delay_ms, char *err, size_t errlen)
@@ -79,6 +86,11 @@ dtmf_t *dtmf_send_new(const char *digits, int inband, int delay_ms, char *err, s
 	d->inband = inband;
 	snprintf(d->digits, sizeof(d->digits), "%s", digits);
 	d->n = strlen(d->digits);
+	/* SpanDSP's generator knows only upper-case A-D and silently skips
+	 * anything else, so "a" would not be sent in-band at all. */
+	for (size_t i = 0; i < d->n; i++)
+		if (d->digits[i] >= 'a' && d->digits[i] <= 'd')
+			d->digits[i] = (char)(d->digits[i] - 'a' + 'A');
 	d->delay_ticks = delay_ms / TICK_MS;
 	if (inband && (d->tx = dtmf_tx_init(NULL)) == NULL) {
 		snprintf(err, errlen, "SpanDSP's DTMF generator failed");
@@ -191,7 +203,7 @@ int dtmf_tick(dtmf_t *d, int16_t *out, const int16_t *in, rtp_tx_t *rtx)
 void dtmf_event(dtmf_t *d, char digit)
 {
 	if (!d->sending)
-		add_digit(d, digit);
+		add_digit(d, digit, "rfc4733");
 }
 
 const char *dtmf_digits(const dtmf_t *d)
@@ -202,6 +214,11 @@ const char *dtmf_digits(const dtmf_t *d)
 const char *dtmf_end(const dtmf_t *d)
 {
 	return d->end ? d->end : "";
+}
+
+const char *dtmf_via(const dtmf_t *d)
+{
+	return d->via ? d->via : "";
 }
 
 void dtmf_free(dtmf_t *d)

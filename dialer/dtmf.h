@@ -13,6 +13,7 @@
  *	void	dtmf_event(dtmf_t *d, char digit);
  *	const char *dtmf_digits(const dtmf_t *d);
  *	const char *dtmf_end(const dtmf_t *d);
+ *	const char *dtmf_via(const dtmf_t *d);
  *	void	dtmf_free(dtmf_t *d);
  *	int	dtmf_valid(const char *digits);
  * DESCRIPTION
@@ -25,11 +26,11 @@
  *	(in), and the call's RTP sender (for RFC 4733 events). It returns
  *	1 while the phase goes on and 0 once it is over; then T.30 starts.
  *
- *	dtmf_send_new() sends digits (0-9, *, #, A-D; at most DTMF_MAX)
- *	after delay_ms of silence (time for the far end's prompt): as RFC
- *	4733 events through rtx (100 ms tones, 100 ms gaps), or with inband
- *	as tones in the audio (SpanDSP's DTMF generator). Returns NULL with
- *	err set for a bad digit string.
+ *	dtmf_send_new() sends digits (0-9, *, #, A-D, also as a-d; at
+ *	most DTMF_MAX) after delay_ms of silence (time for the far end's
+ *	prompt): as RFC 4733 events through rtx (100 ms tones, 100 ms
+ *	gaps), or with inband as tones in the audio (SpanDSP's DTMF
+ *	generator). Returns NULL with err set for a bad digit string.
  *
  *	dtmf_collect_new() plays a prompt tone of prompt_ms (cfg->prompt_hz,
  *	-13 dBm0; 0 ms: none), then collects digits from both RFC 4733
@@ -40,7 +41,12 @@
  *	30000 ms). dtmf_end() says why it ended: "terminated" ('#'),
  *	"full", "no-digits", "inter-digit-timeout", "total-timeout", or
  *	"sent" for a sender; "" while it runs. dtmf_digits() is what was
- *	collected or sent. dtmf_valid() returns 1 when a string holds only
+ *	collected or sent, A-D in upper case. dtmf_via() says how the
+ *	collected digits came:
+ *	"rfc4733" or "inband" (the first digit decides, and the other way
+ *	is ignored from then on: a far end that sends events may also leave
+ *	the tones in its audio, and each digit must count once), "" none.
+ *	dtmf_valid() returns 1 when a string holds only
  *	DTMF digits and is 1 to DTMF_MAX long.
  * DIAGNOSTICS
  *	Constructors return NULL (out of memory, bad digits).
@@ -68,6 +74,7 @@ int dtmf_tick(dtmf_t *d, int16_t *out, const int16_t *in, rtp_tx_t *rtx);
 void dtmf_event(dtmf_t *d, char digit);
 const char *dtmf_digits(const dtmf_t *d);
 const char *dtmf_end(const dtmf_t *d);
+const char *dtmf_via(const dtmf_t *d);
 void dtmf_free(dtmf_t *d);
 int dtmf_valid(const char *digits);
 

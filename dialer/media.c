@@ -44,6 +44,7 @@ struct media {
 	int audio_fax;
 	dtmf_t *dtmf;		/* DTMF phase before T.30, or NULL */
 	int dtmf_then_fax;	/* sender: T.30 starts when the digits are out */
+	int refuse;		/* receiver: DCN at phase B (media_start_fax) */
 	/* T.38 */
 	struct sockaddr_storage image_to;
 	udptl_t *udptl;
@@ -246,10 +247,11 @@ static t30_ep_t *make_ep(media_t *m, enum t30_ep_transport tr, int max_dgram,
 /* dtmf_over - the DTMF phase ended: report it, start T.30 for a sender */
 static void end_dtmf(media_t *m)
 {
-	char digits[DTMF_MAX + 1], end[32], err[200];
+	char digits[DTMF_MAX + 1], end[32], via[16], err[200];
 
 	snprintf(digits, sizeof(digits), "%s", dtmf_digits(m->dtmf));
 	snprintf(end, sizeof(end), "%s", dtmf_end(m->dtmf));
+	snprintf(via, sizeof(via), "%s", dtmf_via(m->dtmf));
 	dtmf_free(m->dtmf);
 	m->dtmf = NULL;
 	m->dtmf_over = 0;
@@ -264,7 +266,7 @@ static void end_dtmf(media_t *m)
 		m->audio_fax = 1;
 	}
 	if (m->cfg.on_dtmf)
-		m->cfg.on_dtmf(m->cfg.user, digits, end);
+		m->cfg.on_dtmf(m->cfg.user, digits, end, via);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -468,7 +470,8 @@ static t30_ep_t *make_ep(media_t *m, enum t30_ep_transport tr, int max_dgram,
 		.transmit = m->cfg.transmit, .tx_file = m->cfg.tx_file,
 		.first_page = m->cfg.first_page, .rx_file = m->cfg.rx_file,
 		.ident = m->cfg.ident, .header = m->cfg.header,
-		.sub_address = m->cfg.sub_address, .ecm = m->cfg.ecm, .modems = m->cfg.modems,
+		.sub_address = m->cfg.sub_address, .refuse = m->refuse,
+		.ecm = m->cfg.ecm, .modems = m->cfg.modems,
 		.t38_max_datagram = max_dgram, .tx_ifp = on_ep_ifp,
 		.on_page = on_ep_page, .log = m->cfg.log,
 		.log_level = m->cfg.log_level, .user = m,
@@ -595,12 +598,13 @@ int media_start_t38(media_t *m, const media_t38_t *t, char *err, size_t errlen)
 	return 0;
 }
 
-int media_start_fax(media_t *m, char *err, size_t errlen)
+int media_start_fax(media_t *m, int refuse, char *err, size_t errlen)
 {
 	if (m->done || m->mode != M_AUDIO || m->ep != NULL || m->dtmf != NULL) {
 		snprintf(err, errlen, "media: T.30 cannot start now");
 		return -1;
 	}
+	m->refuse = refuse;
 	if ((m->ep = make_ep(m, T30_EP_AUDIO, 0, err, errlen)) == NULL)
 		return -1;
 	m->audio_fax = 1;

@@ -13,7 +13,7 @@
  *			char *err, size_t errlen);
  *	int	media_start_t38(media_t *m, const media_t38_t *t,
  *			char *err, size_t errlen);
- *	int	media_start_fax(media_t *m, char *err, size_t errlen);
+ *	int	media_start_fax(media_t *m, int refuse, char *err, size_t errlen);
  *	int	media_in_dtmf(const media_t *m);
  *	void	media_hangup(media_t *m, const char *why);
  *	void	media_fail(media_t *m, const fax_result_t *r);
@@ -21,7 +21,6 @@
  *	const fax_result_t *media_result(const media_t *m);
  *	const char *media_transport(const media_t *m);
  *	const char *media_remote_ident(const media_t *m);
-const char *media_remote_sub(const media_t *m);
  *	const char *media_remote_sub(const media_t *m);
  *	void	media_stats(const media_t *m, char *buf, size_t size);
  *	void	media_close(media_t *m);
@@ -45,7 +44,10 @@ const char *media_remote_sub(const media_t *m);
  *	a->dtmf_inband) a->dtmf_delay_ms after the start, and T.30 starts
  *	when they are out; with a->dtmf_collect a prompt tone is played and
  *	digits are collected from events and in-band tones, and T.30 waits
- *	for media_start_fax(). Either way on_dtmf(user, digits, end) reports
+ *	for media_start_fax(). With refuse set, that T.30 endpoint (and any
+ *	later one on T.38) answers, then refuses the document with DCN when
+ *	the caller's DCS arrives: the onramp turned the caller away. Either
+ *	way on_dtmf(user, digits, end, via) reports
  *	the end of the phase (from the clock, never re-entrantly), and
  *	media_in_dtmf() is 1 while it runs.
  *
@@ -118,7 +120,7 @@ typedef struct media_config {
 	void	(*on_page)(void *user, int pages);
 	void	(*on_done)(void *user);
 	/* the DTMF phase is over: digits sent or collected, and why it ended */
-	void	(*on_dtmf)(void *user, const char *digits, const char *end);
+	void	(*on_dtmf)(void *user, const char *digits, const char *end, const char *via);
 	void	*user;
 } media_config_t;
 
@@ -152,7 +154,7 @@ unsigned media_audio_port(const media_t *m);
 unsigned media_image_port(const media_t *m);
 int media_start_audio(media_t *m, const media_audio_t *a, char *err, size_t errlen);
 int media_start_t38(media_t *m, const media_t38_t *t, char *err, size_t errlen);
-int media_start_fax(media_t *m, char *err, size_t errlen);
+int media_start_fax(media_t *m, int refuse, char *err, size_t errlen);
 int media_in_dtmf(const media_t *m);
 void media_hangup(media_t *m, const char *why);
 void media_fail(media_t *m, const fax_result_t *r);

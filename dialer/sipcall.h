@@ -67,6 +67,7 @@ struct scall {
 	int sip_over;			/* SIP dialog ended or failed */
 	int ended;
 	int silent;			/* chan_close(): no callbacks */
+	int refusing;			/* refused after DTMF: T.30 ends with DCN */
 	int t38;			/* T38_* */
 	int t38_known;			/* from the store, -1/0/1 */
 	int glare;			/* our re-INVITEs answered 491 */

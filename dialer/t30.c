@@ -38,6 +38,7 @@ struct t30_ep {
 	long bytes;			/* image bytes of those pages */
 	int bit_rate, ecm;		/* as of the last page */
 	int x_res, y_res;		/* pixels per metre, last page */
+	int rx_dcn;			/* the far end sent DCN */
 	fax_result_t result;
 };
 
@@ -164,6 +165,20 @@ static int phase_d(t30_state_t *t, void *user, int fcf)
 	return T30_ERR_OK;
 }
 
+/*
+ * phase_b_refuse - the receiver was told to refuse (an onramp caller
+ * turned away after DTMF): when the caller's DCS arrives, a non-zero
+ * status makes SpanDSP answer DCN, the T.30 way for a fax machine to
+ * learn that the document is not wanted, rather than a dead line.
+ */
+static int phase_b_refuse(t30_state_t *t, void *user, int fcf)
+{
+	(void)t;
+	(void)user;
+	(void)fcf;
+	return T30_ERR_PWD_UNACCEPTABLE;
+}
+
 /* ppm_to_dpi - pixels per metre to the nearest dots per inch */
 static int ppm_to_dpi(int ppm)
 {
@@ -181,6 +196,14 @@ static void phase_e(t30_state_t *t, void *user, int code)
 	if (ep->done)
 		return;
 	ep->done = 1;
+	/*
+	 * SpanDSP 0.0.6 files a DCN in answer to DCS under "bad response
+	 * to DCS or training", which invites a slower or ECM-less retry.
+	 * A receiver that sends DCN there has refused the fax (an onramp
+	 * that turned the caller away): say that, and suggest nothing.
+	 */
+	if (code == T30_ERR_TX_BADDCS && ep->rx_dcn)
+		code = T30_ERR_TX_GOTDCN;
 	t30_get_transfer_statistics(t, &st);
 	n = ep->cfg.transmit ? st.pages_tx : st.pages_rx;
 	if (n < ep->pages)
@@ -208,6 +231,9 @@ static void frame(t30_state_t *t, void *user, int incoming, const uint8_t *msg,
 {
 	t30_ep_t *ep = user;
 
+	/* msg[2] is the FCF; its low bit only says who called. */
+	if (incoming && len >= 3 && (msg[2] & 0xFE) == T30_DCN)
+		ep->rx_dcn = 1;
 	if (ep->cfg.on_frame != NULL)
 		ep->cfg.on_frame(ep->cfg.user, incoming ? 1 : 0, msg, len);
 }
@@ -371,6 +397,8 @@ static int setup_t30(t30_ep_t *ep, char *err, size_t errlen)
 	} else {
 		t30_set_rx_file(t, c->rx_file, -1);
 	}
+	if (!c->transmit && c->refuse)
+		t30_set_phase_b_handler(t, phase_b_refuse, ep);
 	t30_set_phase_d_handler(t, phase_d, ep);
 	t30_set_phase_e_handler(t, phase_e, ep);
 	t30_set_real_time_frame_handler(t, frame, ep);

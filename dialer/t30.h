@@ -161,6 +161,7 @@ typedef struct t30_ep_config {
 	const char *ident;
 	const char *header;
 	const char *sub_address;	/* T.33 subaddress to send (SUB), NULL none */
+	int refuse;			/* receiver: answer, then DCN at phase B */
 	int ecm;
 	int modems;
 	int compressions;

@@ -5,7 +5,8 @@
 # Profile S TIFF equal to the pages A sent and a PDF; DTMF addressing
 # (sent by A from the /DTMF= qualifier) direct, indirect to three
 # addresses, with credentials, over RFC 4733 and in-band; refusals (wrong
-# password, unknown index, caller ID not allowed, no digits) send nothing;
+# password, unknown index, caller ID not allowed, no digits) send nothing
+# and end with SIP 403 before the answer or T.30 DCN after the digits;
 # a direct number routed to the offramp domain goes back through Postfix
 # and the milter as a new fax: fax in, fax out; a call cut after page 2
 # of 3 is mailed with 2 pages, marked incomplete.
@@ -90,6 +91,8 @@ same_pages() {
 }
 
 fixtures
+gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/fx/one.pdf" \
+    -c "/Helvetica findfont 48 scalefont setfont 100 600 moveto (one) show showpage" >/dev/null
 gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/fx/three.pdf" \
     -c "/Helvetica findfont 48 scalefont setfont 1 1 3 { 100 600 moveto 20 string cvs show showpage } for" >/dev/null
 a_conf
@@ -143,7 +146,7 @@ is "$(qpdf --show-npages "$P" 2>/dev/null)" 2 "did: the PDF has 2 pages"
 like "$(fax '+15550101/T33S=77/DTMF=15550200#' direct)" '^250 2\.0\.0' "direct: mail accepted (with a T.33 subaddress)"
 J=$(job_of +15550101)
 wait_state "$J" done 120; is "$(job_field "$J" state)" done "direct: A's fax with DTMF was delivered"
-grep -q 'dtmf=collected, digits=15550200#, end=terminated, decision=accept' "$W/b/dialer.log"
+grep -q 'dtmf=collected, digits=15550200#, end=terminated, via=rfc4733, decision=accept' "$W/b/dialer.log"
 ok $? "direct: B collected the digits and accepted"
 wait_until 60 eval '[ -n "$(job_of +15550200)" ]'
 ok $? "direct: the onramp's mail to FAX=+15550200@$FD became a new job at A"
@@ -162,7 +165,7 @@ J=$(job_of +15550101)
 wait_state "$J" done 120; is "$(job_field "$J" state)" done "indirect: delivered"
 maildir_wait "$(box bob)" 1 60 && maildir_wait "$(box dave)" 1 30 && maildir_wait "$(box erin)" 1 30
 ok $? "indirect (in-band): bob, dave and erin each got it"
-grep -q 'digits=\*12#, end=terminated, decision=accept' "$W/b/dialer.log"; ok $? "indirect: digits read in-band"
+grep -q 'digits=\*12#, end=terminated, via=inband, decision=accept' "$W/b/dialer.log"; ok $? "indirect: digits read in-band"
 
 # --- credentials
 like "$(fax '+15550102/DTMF=*13*4711*123456#' creds)" '^250 2\.0\.0' "credentials: mail accepted"
@@ -178,9 +181,37 @@ J=$(job_of +15550102)
 wait_state "$J" done 120; is "$(job_field "$J" state)" done "direct+credentials: delivered"
 maildir_wait "$(box carol)" $((before + 1)) 120; ok $? "direct+credentials: relayed through the offramp to carol"
 
+# --- every addressing form the other way too: direct in-band, then
+# indirect, indirect with credentials and direct with credentials as
+# RFC 4733 events (one page each: the digits are what is tested)
+accepted() {	# accepted NAME ADDRESS DIGITS VIA
+	local j n0
+	n0=$(($(wc -l <"$W/b/dialer.log") + 1))
+	like "$(fax "$2" "$1" "$W/fx/one.pdf")" '^250 2\.0\.0' "$1: mail accepted"
+	j=$(job_of "${2%%/*}")
+	wait_state "$j" done 120; is "$(job_field "$j" state)" done "$1: delivered"
+	like "$(tail -n +"$n0" "$W/b/dialer.log" | grep 'dtmf=collected')" \
+	    "digits=$3, end=terminated, via=$4, decision=accept" "$1: B read $3 as $4 and accepted"
+}
+before=$(mails carol)
+accepted direct-inband '+15550101/DTMF=15550200#' '15550200#' inband
+maildir_wait "$(box carol)" $((before + 1)) 120; ok $? "direct-inband: relayed through the offramp to carol"
+dialer_stop; a_conf sip.dtmf_mode=rfc4733; dialer_start "$W/a.conf"
+before="$(mails bob) $(mails dave) $(mails erin) $(mails frank) $(mails carol)"
+accepted indirect-4733 '+15550101/DTMF=*12#' '\*12#' rfc4733
+accepted creds-4733 '+15550102/DTMF=*13*4711*123456#' '\*13\*4711\*123456#' rfc4733
+accepted direct-creds-4733 '+15550102/DTMF=15550200*4711*123456#' '15550200\*4711\*123456#' rfc4733
+read -r b d e f c <<<"$before"
+maildir_wait "$(box bob)" $((b + 1)) 60 && maildir_wait "$(box dave)" $((d + 1)) 30 &&
+    maildir_wait "$(box erin)" $((e + 1)) 30
+ok $? "indirect-4733: bob, dave and erin each got it"
+maildir_wait "$(box frank)" $((f + 1)) 60; ok $? "creds-4733: frank got it"
+maildir_wait "$(box carol)" $((c + 1)) 120; ok $? "direct-creds-4733: relayed through the offramp to carol"
+
 # --- refusals: nothing is sent
 refused() {	# refused NAME ADDRESS REASON-REGEX [answered]
-	local j before last
+	local j before last n0
+	n0=$(($(wc -l <"$W/b/dialer.log") + 1))
 	before=$(bsql "SELECT count(*) FROM inbound WHERE state = 'mailed'")
 	last=$(bsql "SELECT coalesce(max(id), 0) FROM inbound")
 	like "$(fax "$2" "$1")" '^250 2\.0\.0' "$1: mail accepted"
@@ -193,6 +224,13 @@ refused() {	# refused NAME ADDRESS REASON-REGEX [answered]
 		wait_until 30 eval "[ \"\$(bsql \"SELECT state FROM inbound WHERE id > $last\")\" = failed ]"
 		like "$(bsql "SELECT state || ' ' || decision FROM inbound WHERE id > $last")" "^failed refuse" \
 		    "$1: stored with the refusal, not mailed"
+		# RFC 4161 3.1, a clear end: B's T.30 answers the caller's
+		# DCS with DCN, which A reads as a refusal (no fallback)
+		wait_until 10 eval "tail -n +$n0 \"\$W/b/dialer.log\" | grep -q t30=refused"
+		like "$(tail -n +"$n0" "$W/b/dialer.log" | grep t30=refused)" 'error=T30_ERR_PWD_UNACCEPTABLE' \
+		    "$1: B's T.30 refused the document with DCN"
+		is "$(sql "SELECT error_code FROM attempts WHERE job = $j")" T30_ERR_TX_GOTDCN \
+		    "$1: A's T.30 got DCN before the transfer"
 	else
 		is "$(bsql "SELECT count(*) FROM inbound WHERE id > $last")" 0 "$1: refused before the answer, nothing stored"
 	fi

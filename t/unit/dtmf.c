@@ -16,6 +16,8 @@ static void on_digit(void *user, char digit, int ms)
 	dtmf_event(user, digit);
 }
 
+char last_via[16];	/* dtmf_via() of the last run */
+
 /* run - a sender's digits into a collector, returns the collector's end */
 static const char *run(const char *digits, int inband, dtmf_collect_config_t *cc,
     char *got, size_t gotlen, int max_ticks)
@@ -27,6 +29,7 @@ static const char *run(const char *digits, int inband, dtmf_collect_config_t *cc
 	rtp_rx_t rrx;
 	rtp_rx_config_t rc = { .pt = RTP_PT_PCMU, .event_pt = 101 };
 	static const char *end;
+	extern char last_via[16];
 	int16_t a[RTP_SAMPLES], b[RTP_SAMPLES], silence[RTP_SAMPLES] = { 0 };
 	uint8_t pkt[RTP_HDR_LEN + RTP_MAX_PAYLOAD];
 	static char buf[DTMF_MAX + 1];
@@ -51,6 +54,7 @@ static const char *run(const char *digits, int inband, dtmf_collect_config_t *cc
 	snprintf(buf, sizeof(buf), "%s", dtmf_digits(rx));
 	snprintf(got, gotlen, "%s", buf);
 	end = dtmf_end(rx);
+	snprintf(last_via, sizeof(last_via), "%s", dtmf_via(rx));
 	static char endbuf[32];
 	snprintf(endbuf, sizeof(endbuf), "%s", end);
 	dtmf_free(tx);
@@ -72,7 +76,28 @@ int main(void)
 			is_str(got, forms[i], "%s: %s collected as sent", inband ? "in-band" : "RFC 4733",
 			    forms[i]);
 			is_str(end, "terminated", "%s: ended by #", inband ? "in-band" : "RFC 4733");
+			is_str(last_via, inband ? "inband" : "rfc4733", "and reported as such");
 		}
+
+	/* A far end that sends events and leaves the tones in its audio:
+	 * each digit counts once, the way the first one came. */
+	{
+		dtmf_t *tx = dtmf_send_new("9#", 1, 0, err, sizeof(err));
+		dtmf_t *rx = dtmf_collect_new(&cc);
+		int16_t a[RTP_SAMPLES], silence[RTP_SAMPLES] = { 0 };
+
+		dtmf_event(rx, '5');
+		for (int t = 0; t < 200 && tx && dtmf_tick(tx, a, silence, NULL) >= 0 && *dtmf_end(tx) == '\0'; t++)
+			dtmf_tick(rx, silence, a, NULL);
+		for (int t = 0; t < 20; t++)
+			dtmf_tick(rx, silence, a, NULL);
+		dtmf_event(rx, '#');
+		is_str(dtmf_digits(rx), "5#", "events first: the same digits as tones are ignored");
+		is_str(dtmf_via(rx), "rfc4733", "via rfc4733");
+		is_str(dtmf_end(rx), "terminated", "ended by the # event");
+		dtmf_free(tx);
+		dtmf_free(rx);
+	}
 
 	is_str(run(NULL, 0, &cc, got, sizeof(got), 2000), "no-digits",
 	    "nothing sent: ends after the first-digit timeout");
