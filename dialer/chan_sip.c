@@ -163,6 +163,13 @@ static void on_media_page(void *user, int pages)
 		c->chan->on_page(c->chan->user, pages);
 }
 
+#define REFUSE_LINGER_MS 1000	/* after the DCN of a refusal, before BYE */
+
+static void on_refuse_linger(uv_timer_t *t)
+{
+	scall_end(t->data);
+}
+
 static void on_media_done(void *user)
 {
 	scall_t *c = user;
@@ -170,7 +177,9 @@ static void on_media_done(void *user)
 	if (c->refusing) {	/* keep the refusal; say how T.30 ended */
 		log_msg(LOG_INFO, "call=%s: t30=refused, error=%s", c->call_id,
 		    media_result(c->media)->error_code);
-		scall_end(c);
+		/* On G.711 the DCN's last audio is still in the far end's
+		 * jitter buffer: a BYE now would drop the call under it. */
+		uv_timer_start(&c->t38_timer, on_refuse_linger, REFUSE_LINGER_MS, 0);
 		return;
 	}
 	c->result = *media_result(c->media);
