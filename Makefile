@@ -3,7 +3,8 @@
 #   make                 build the programs into $(BUILD)/
 #   make check           install missing Debian packages, build, run every test with prove
 #   make check-asan      the same under AddressSanitizer and UBSan (in build-asan/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (layout: README.md, Operations)
+#   make uninstall       all of it but $(SYSCONFDIR)/faxgate/faxgate.conf
 #   make bench           run the benchmarks in bench/ (see BENCHMARKS.md)
 
 CC       ?= cc
@@ -13,8 +14,13 @@ SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DATADIR  ?= $(PREFIX)/share/faxgate
+MANDIR   ?= $(PREFIX)/share/man
+# systemd looks in /usr/local/lib/... as well as /usr/lib/...
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
-PKGS     := gmime-3.0 sqlite3 inih libtiff-4 openssl libuv spandsp sofia-sip-ua
+PKGS     := gmime-3.0 sqlite3 inih libtiff-4 openssl libuv spandsp sofia-sip-ua libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -31,8 +37,9 @@ DIALER_SRC := $(filter-out dialer/main.c dialer/render_main.c,$(sort $(wildcard 
 CTL_SRC    := $(filter-out ctl/main.c,$(sort $(wildcard ctl/*.c)))
 ONRAMP_SRC := $(filter-out onramp/main.c,$(sort $(wildcard onramp/*.c)))
 SCHEMA_SQL := $(sort $(wildcard schema/sqlite/*.sql))
+SCHEMA_PG  := $(sort $(wildcard schema/postgresql/*.sql))
 
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sqlite.o
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sqlite.o $(BUILD)/schema_pg.o
 MILTER_OBJ := $(MILTER_SRC:%.c=$(BUILD)/%.o)
 DIALER_OBJ := $(DIALER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
@@ -71,6 +78,11 @@ $(BUILD)/schema_sqlite.c: $(SCHEMA_SQL) schema/embed.sh
 	sh schema/embed.sh store_sqlite_migrations $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
 $(BUILD)/schema_sqlite.o: $(BUILD)/schema_sqlite.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/schema_pg.c: $(SCHEMA_PG) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh store_pg_migrations $(SCHEMA_PG) > $@.tmp && mv $@.tmp $@
+$(BUILD)/schema_pg.o: $(BUILD)/schema_pg.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@rm -f $@; $(AR) rcs $@ $^
@@ -106,8 +118,16 @@ $(BUILD)/t/%.t: $(BUILD)/t/unit/%.o $(LIBS_ALL)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# A test peer, not installed: a virtual Class 1 modem for efax (t/60-efax.t).
-$(BUILD)/faxmodem: $(BUILD)/contrib/faxmodem.o $(LIBDIALER) $(LIBCOMMON)
+# The test peer's SIP line has a unit test of its own.
+$(BUILD)/t/fmsip.t: $(BUILD)/t/unit/fmsip.o $(BUILD)/contrib/fmsip.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A test peer, not installed: a virtual Class 1 modem for efax (t/60-efax.t,
+# t/61-efax-sip.t).
+$(BUILD)/faxmodem: $(BUILD)/contrib/faxmodem.o $(BUILD)/contrib/faxmodem_sip.o \
+    $(BUILD)/contrib/fmpty.o $(BUILD)/contrib/fmsip.o $(LIBDIALER) $(LIBCOMMON)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -120,21 +140,30 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/t/fuzz/%_fuzz.o $(BUILD)/t/fuzz/driver.o $(LIBS
 
 # make fuzz: every target under libFuzzer (clang) for FUZZ_SECONDS each,
 # starting from a copy of its corpus; new inputs stay in build-fuzz/corpus.
+# FUZZ_NAMES="config dtmf" picks targets. A crash, leak, UBSan report (fatal
+# here) or an input over the memory limit (512 MB for tiffcheck: a TIFF
+# bomb must be refused, not decoded) fails the run; the whole output is in
+# build-fuzz/NAME.log, a failing input in build-fuzz/NAME-crash-*.
 FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined
 fuzz: deps
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
 	    LDFLAGS="$(FUZZ_SAN)" build-fuzz/libfaxcommon.a build-fuzz/libfaxmilter.a \
 	    build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a build-fuzz/libfaxonramp.a
-	@set -e; for n in $(FUZZ_NAMES); do \
+	@set -e; failed=; for n in $(FUZZ_NAMES); do \
 	    clang -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(CPPFLAGS) -Ibuild-fuzz t/fuzz/$${n}_fuzz.c \
 	        build-fuzz/libfaxmilter.a build-fuzz/libfaxdialer.a build-fuzz/libfaxctl.a \
 	        build-fuzz/libfaxonramp.a build-fuzz/libfaxcommon.a $(LDLIBS) -o build-fuzz/$$n-fuzzer; \
 	    mkdir -p build-fuzz/corpus/$$n; cp -n t/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || true; \
-	    echo "fuzz $$n for $(FUZZ_SECONDS) s"; \
-	    build-fuzz/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build-fuzz/corpus/$$n 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)|ERROR' ; \
-	done
+	    case $$n in tiffcheck) rss=512;; *) rss=2048;; esac; \
+	    echo "fuzz $$n for $(FUZZ_SECONDS) s"; rc=0; \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-fuzz/$$n-fuzzer \
+	        -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=$$rss \
+	        -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n > build-fuzz/$$n.log 2>&1 || rc=$$?; \
+	    grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+[[:space:]]+DONE)|ERROR|runtime error' \
+	        build-fuzz/$$n.log || true; \
+	    [ $$rc = 0 ] || { echo "fuzz $$n: FAILED (exit $$rc), see build-fuzz/$$n.log"; failed="$$failed $$n"; }; \
+	done; [ -z "$$failed" ] || { echo "fuzz targets that failed:$$failed"; exit 1; }
 
 deps:
 	@contrib/install-deps --check >/dev/null 2>&1 || contrib/install-deps
@@ -153,14 +182,46 @@ check-asan: deps
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(abspath t/lsan.supp)
 
+# make install: the layout is in README.md (Operations) and t/85-install.t.
+# An existing $(SYSCONFDIR)/faxgate/faxgate.conf is never replaced.
+UNITS := faxgate-milter.service faxgate-dialer.service faxgate-onramp.service
+MAN1  := man/faxgatectl.1 man/faxgate-render.1
+MAN5  := man/faxgate.conf.5
+MAN8  := man/faxgate-milter.8 man/faxgate-dialer.8 man/faxgate-onramp.8
 install: $(PROGS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/faxgate
 	install -m 755 $(BUILD)/faxgate-milter $(BUILD)/faxgate-dialer $(BUILD)/faxgate-onramp \
 	    $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(BUILD)/faxgatectl $(BUILD)/faxgate-render $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@set -e; for u in $(UNITS); do \
+	    echo "sed ... contrib/$$u > $(DESTDIR)$(UNITDIR)/$$u"; \
+	    sed -e 's|/usr/local/sbin/|$(SBINDIR)/|' -e 's|/etc/faxgate/|$(SYSCONFDIR)/faxgate/|' \
+	        contrib/$$u > $(DESTDIR)$(UNITDIR)/$$u; chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 644 contrib/faxgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/faxgate.conf
+	install -m 644 contrib/faxgate.tmpfiles $(DESTDIR)$(TMPFILESDIR)/faxgate.conf
 	install -m 644 contrib/faxgate.conf $(DESTDIR)$(DATADIR)/faxgate.conf.sample
-	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc contrib/faxgate-milter.service \
-	    contrib/faxgate-dialer.service $(DESTDIR)$(DATADIR)/
+	install -m 644 contrib/postfix-main.cf contrib/sendmail.mc $(DESTDIR)$(DATADIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/faxgate/faxgate.conf || \
+	    install -m 644 contrib/faxgate.conf $(DESTDIR)$(SYSCONFDIR)/faxgate/faxgate.conf
+
+# Everything install put there but the configuration.
+.PHONY: uninstall
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,faxgate-milter faxgate-dialer faxgate-onramp) \
+	    $(addprefix $(DESTDIR)$(BINDIR)/,faxgatectl faxgate-render) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+	    $(DESTDIR)$(SYSUSERSDIR)/faxgate.conf $(DESTDIR)$(TMPFILESDIR)/faxgate.conf
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,faxgate.conf.sample postfix-main.cf sendmail.mc)
+	-rmdir $(DESTDIR)$(DATADIR)
 
 bench: all
 	bench/milter

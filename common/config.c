@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "onramp.h"
 
 enum ktype { K_STR, K_SIZE, K_UINT, K_BOOL, K_LIST };
@@ -21,6 +22,7 @@ enum ktype { K_STR, K_SIZE, K_UINT, K_BOOL, K_LIST };
 struct dom_text {
 	char *name;
 	char *allow, *deny, *rewrite, *deflt;
+	char *smime;
 	int line;
 };
 
@@ -55,6 +57,7 @@ static const struct key keys[] = {
 	{ "milter", "user", K_STR, CF(milter_user) },
 	{ "milter", "max_message_size", K_SIZE, CF(max_message_size) },
 	{ "milter", "max_fax_recipients", K_UINT, CF(max_fax_recipients) },
+	{ "milter", "metrics", K_STR, CF(milter_metrics) },
 	{ "fax", "domains", K_LIST, PS(domains_list) },
 	{ "fax", "max_documents", K_UINT, CF(max_documents) },
 	{ "fax", "tiff_max_pages", K_UINT, CF(tiff_max_pages) },
@@ -68,6 +71,8 @@ static const struct key keys[] = {
 	{ "policy", "authenticated", K_BOOL, CF(allow_authenticated) },
 	{ "policy", "sender_domains", K_LIST, PS(sender_domains) },
 	{ "policy", "rate_per_hour", K_UINT, CF(rate_per_hour) },
+	{ "policy", "smime", K_STR, CF(smime) },
+	{ "policy", "smime_ca", K_STR, CF(smime_ca) },
 	{ "dialer", "channels", K_UINT, CF(channels) },
 	{ "dialer", "driver", K_STR, CF(driver) },
 	{ "dialer", "lease", K_UINT, CF(lease) },
@@ -81,6 +86,7 @@ static const struct key keys[] = {
 	{ "dialer", "render_time_limit", K_UINT, CF(render_time_limit) },
 	{ "dialer", "render_mem_limit", K_SIZE, CF(render_mem_limit) },
 	{ "dialer", "call_limit", K_UINT, CF(call_limit) },
+	{ "dialer", "metrics", K_STR, CF(dialer_metrics) },
 	{ "retry", "max_attempts", K_UINT, CF(max_attempts) },
 	{ "retry", "busy", K_UINT, CF(retry_busy) },
 	{ "retry", "no_answer", K_UINT, CF(retry_no_answer) },
@@ -243,8 +249,10 @@ static int handler(void *user, const char *section, const char *name,
 			list_append(&d->rewrite, value);
 		else if (strcmp(name, "default") == 0)
 			list_append(&d->deflt, value);
+		else if (strcmp(name, "smime") == 0)
+			list_append(&d->smime, value);
 		else
-			return perr(p, "unknown key '%s' in [%s] (known: allow, deny, default, rewrite)", name, section);
+			return perr(p, "unknown key '%s' in [%s] (known: allow, deny, default, rewrite, smime)", name, section);
 		return 1;
 	}
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -331,12 +339,15 @@ config_t *config_defaults(void)
 	cf->milter_user = strdup("faxgate");
 	cf->max_message_size = 25u << 20;
 	cf->max_fax_recipients = 50;
+	cf->milter_metrics = strdup("");
 	cf->max_documents = 20;
 	cf->tiff_max_pages = 200;
 	cf->tiff_max_width = 4864;
 	cf->tiff_max_height = 10000;
 	cf->allow_authenticated = 1;
 	cf->rate_per_hour = 100;
+	cf->smime = strdup("off");
+	cf->smime_ca = strdup("");
 	cf->channels = 4;
 	cf->driver = strdup("sim");
 	cf->lease = 300;
@@ -350,6 +361,7 @@ config_t *config_defaults(void)
 	cf->render_time_limit = 120;
 	cf->render_mem_limit = 1u << 30;
 	cf->call_limit = 1800;
+	cf->dialer_metrics = strdup("");
 	cf->max_attempts = 6;
 	cf->retry_busy = 300;
 	cf->retry_no_answer = 600;
@@ -457,6 +469,22 @@ static fax_domain_t *add_domain(config_t *cf, const char *name)
 	for (char *c = d->name; c && *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	return d;
+}
+
+/* check_smime - a domain's S/MIME setting ([policy] smime, or its own); 0 or -1 */
+static int check_smime(struct parse *p, fax_domain_t *fd, const struct dom_text *d)
+{
+	const char *v = d && d->smime ? d->smime : p->cf->smime;
+
+	if (strcmp(v, "off") != 0 && strcmp(v, "require") != 0)
+		return perr(p, "smime '%s' for %s must be off or require", v, fd->name), -1;
+	fd->smime_required = strcmp(v, "require") == 0;
+	/* Without a CA store nothing could ever verify: refuse to start
+	 * rather than refuse every fax. */
+	if (fd->smime_required && !*p->cf->smime_ca)
+		return perr(p, "smime = require for %s needs [policy] smime_ca (a CA file or hashed directory)",
+		    fd->name), -1;
+	return 0;
 }
 
 /* finish - turn the collected text into checked structures, 0 or -1 */
@@ -607,13 +635,22 @@ static int finish(struct parse *p)
 		return perr(p, "[sim] speed must be between 1 and 50"), -1;
 	if (strcmp(cf->sim_mode, "audio") != 0 && strcmp(cf->sim_mode, "t38") != 0)
 		return perr(p, "[sim] mode '%s' must be audio or t38", cf->sim_mode), -1;
-	if (strncmp(cf->store, "sqlite:", 7) != 0 && strchr(cf->store, ':') != NULL)
-		return perr(p, "store '%s': only sqlite:PATH (or a plain path) is supported", cf->store), -1;
+	if (strncmp(cf->store, "sqlite:", 7) != 0 && strncmp(cf->store, "postgresql:", 11) != 0 &&
+	    strchr(cf->store, ':') != NULL)
+		return perr(p, "store '%s': want sqlite:PATH (or a plain path) or postgresql:DSN",
+		    cf->store), -1;
 	if (strncmp(cf->milter_socket, "unix:", 5) != 0 && strncmp(cf->milter_socket, "local:", 6) != 0 &&
 	    strncmp(cf->milter_socket, "inet:", 5) != 0 && strncmp(cf->milter_socket, "inet6:", 6) != 0)
 		return perr(p, "milter socket '%s' must be unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", cf->milter_socket), -1;
 	if (cf->max_message_size < 1024)
 		return perr(p, "max_message_size must be at least 1k"), -1;
+	{
+		struct sockaddr_storage ss;
+		if (metrics_addr_parse(cf->milter_metrics, &ss, err, sizeof(err)) < 0)
+			return perr(p, "[milter] %s", err), -1;
+		if (metrics_addr_parse(cf->dialer_metrics, &ss, err, sizeof(err)) < 0)
+			return perr(p, "[dialer] %s", err), -1;
+	}
 	if (p->networks) {
 		cidr_list_free(&cf->networks);
 		if (cidr_list_parse(p->networks, &cf->networks, err, sizeof(err)) < 0)
@@ -644,7 +681,7 @@ static int finish(struct parse *p)
 		for (size_t j = 0; j < p->ndoms; j++)
 			if (strcmp(p->doms[j].name, cf->domains[i].name) == 0)
 				d = &p->doms[j], p->cur_line = p->doms[j].line;
-		if (build_dialplan(p, &cf->domains[i], d) < 0)
+		if (build_dialplan(p, &cf->domains[i], d) < 0 || check_smime(p, &cf->domains[i], d) < 0)
 			return -1;
 		p->cur_line = 0;
 	}
@@ -702,7 +739,7 @@ config_t *config_load(const char *path, char *err, size_t errlen)
 	free(p.domains_list); free(p.networks); free(p.sender_domains);
 	for (size_t i = 0; i < p.ndoms; i++) {
 		free(p.doms[i].name); free(p.doms[i].allow); free(p.doms[i].deny);
-		free(p.doms[i].rewrite); free(p.doms[i].deflt);
+		free(p.doms[i].rewrite); free(p.doms[i].deflt); free(p.doms[i].smime);
 	}
 	free(p.doms);
 	if (p.err[0]) {
@@ -743,6 +780,8 @@ void config_free(config_t *cf)
 	free(cf->sip_inbound_ident); free(cf->sip_dtmf_mode);
 	free(cf->onramp_domain); free(cf->onramp_from_no_caller); free(cf->onramp_envelope_from);
 	free(cf->onramp_socket); free(cf->onramp_tiff2pdf);
+	free(cf->milter_metrics); free(cf->dialer_metrics);
+	free(cf->smime); free(cf->smime_ca);
 	for (size_t i = 0; i < cf->ndomains; i++) {
 		free(cf->domains[i].name);
 		dialplan_free(cf->domains[i].dialplan);

@@ -31,6 +31,7 @@
 typedef struct fax_domain {
 	char *name;		/* lower case */
 	dialplan_t *dialplan;	/* [dialplan] merged with [domain NAME] */
+	int smime_required;	/* [policy] smime, or its [domain NAME] override */
 } fax_domain_t;
 
 typedef struct config {
@@ -45,6 +46,7 @@ typedef struct config {
 	char *milter_user;	/* drop root to this user; empty: stay */
 	size_t max_message_size;
 	unsigned max_fax_recipients;	/* per message */
+	char *milter_metrics;	/* Prometheus endpoint, loopback HOST:PORT; "" none */
 	/* [fax] */
 	fax_domain_t *domains;
 	size_t ndomains;
@@ -55,6 +57,8 @@ typedef struct config {
 	int allow_authenticated;	/* SASL users allowed from anywhere */
 	char **sender_domains;	/* NULL-terminated; empty = any */
 	unsigned rate_per_hour;	/* fax recipients per sender; 0 = no limit */
+	char *smime;		/* "off" or "require": default of the fax domains */
+	char *smime_ca;		/* CA file or hashed directory for S/MIME; "" none */
 	/* [dialer] */
 	unsigned channels;	/* concurrent calls per dialer process */
 	char *driver;		/* "sim" */
@@ -69,6 +73,7 @@ typedef struct config {
 	unsigned render_time_limit;	/* seconds per document */
 	size_t render_mem_limit;
 	unsigned call_limit;	/* hard limit of one call, seconds */
+	char *dialer_metrics;	/* Prometheus endpoint, loopback HOST:PORT; "" none */
 	/* [retry] */
 	unsigned max_attempts;
 	unsigned retry_busy, retry_no_answer, retry_congestion, retry_dropped, retry_error;

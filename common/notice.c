@@ -587,7 +587,8 @@ static int report(const notice_msg_t *m, report_t *r, char **out,
 	GMimeStream *s = g_mime_stream_mem_new();
 	GDateTime *date = g_date_time_new_from_unix_utc(m->now > 0 ? m->now :
 							(gint64) time(NULL));
-	char   *id = g_mime_utils_generate_message_id(m->reporting_mta);
+	char   *id = m->message_id ? g_strdup(m->message_id) :
+	    g_mime_utils_generate_message_id(m->reporting_mta);
 	char   *msgid = g_strdup_printf("<%s>", id);
 	GByteArray *ba;
 	int	ret = -1;

@@ -187,6 +187,12 @@ typedef struct notice_msg {
 	size_t	origlen;
 	long	now;		/* Date:, 0 the current time */
 	size_t	ret_max;	/* largest RET=FULL, 0 NOTICE_RET_MAX */
+	const char *message_id;	/* the notice's own, without <>; NULL: a new
+				 * unique one. A caller that may inject the
+				 * same notice twice (a crash between the MTA
+				 * taking it and the store recording that)
+				 * passes a stable one, so the copies are
+				 * recognisably one message. */
 } notice_msg_t;
 
 void	notice_init(void);

@@ -13,9 +13,12 @@ store_t *store_open(const char *spec, char *err, size_t errlen)
 {
 	if (strncmp(spec, "sqlite:", 7) == 0)
 		return store_sqlite_open(spec + 7, err, errlen);
+	if (strncmp(spec, "postgresql:", 11) == 0)
+		return store_pg_open(spec + 11, err, errlen);
 	if (strchr(spec, ':') == NULL || spec[0] == '/')
 		return store_sqlite_open(spec, err, errlen);
-	snprintf(err, errlen, "store '%s': unknown backend (want sqlite:PATH)", spec);
+	snprintf(err, errlen, "store '%s': unknown backend (want sqlite:PATH or postgresql:DSN)",
+	    spec);
 	return NULL;
 }
 
@@ -216,6 +219,15 @@ int store_stats(store_t *st, long now, store_stats_t *s, char *err, size_t errle
 	return st->ops->stats(st, now, s, err, errlen);
 }
 
+int store_metrics(store_t *st, long now, store_metrics_t *m, char *err, size_t errlen)
+{
+	if (!st->ops->metrics) {
+		snprintf(err, errlen, "this store backend has no metrics");
+		return -1;
+	}
+	return st->ops->metrics(st, now, m, err, errlen);
+}
+
 int store_job_change(store_t *st, long job, store_change_t change, long now,
     char *from, size_t fromlen, char *err, size_t errlen)
 {
@@ -347,7 +359,7 @@ void store_inbound_row_free(store_inbound_row_t *r)
 {
 	char *const strs[] = { r->channel, r->call_id, r->did, r->caller, r->remote_ident,
 		r->transport, r->resolution, r->outcome, r->status, r->error_code, r->error_text,
-		r->dtmf, r->state, r->targets, r->decision, r->mail_error };
+		r->dtmf, r->state, r->targets, r->decision, r->mail_error, r->bounces };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
@@ -614,4 +626,29 @@ int store_inbound_requeue(store_t *st, long id, long now, char *from, size_t fro
     char *err, size_t errlen)
 {
 	return st->ops->inbound_requeue(st, id, now, from, fromlen, err, errlen);
+}
+
+int store_inbound_bounce(store_t *st, long id, long received_at, const store_bounce_t *b,
+    size_t n, long now, char *err, size_t errlen)
+{
+	static const char *const actions[] = { "failed", "delayed", "delivered", "relayed",
+		"expanded", NULL };
+
+	for (size_t i = 0; i < n; i++) {
+		const char *const *a = actions;
+
+		while (*a && strcmp(*a, b[i].action ? b[i].action : "") != 0)
+			a++;
+		if (!b[i].recipient || !*b[i].recipient || strlen(b[i].recipient) > 512 ||
+		    !b[i].status || strlen(b[i].status) > 16 || !*a) {
+			snprintf(err, errlen, "bounce of inbound fax %ld: recipient %zu: bad recipient,"
+			    " action or status", id, i + 1);
+			return -1;
+		}
+	}
+	if (st->ops->inbound_bounce == NULL) {
+		snprintf(err, errlen, "this store cannot record bounces");
+		return -1;
+	}
+	return st->ops->inbound_bounce(st, id, received_at, b, n, now, err, errlen);
 }

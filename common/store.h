@@ -48,16 +48,21 @@
  *	int store_inbound_decide(st, id, targets, decision, err, errlen);
  *	int store_inbound_mark(st, id, state, error, next_at, tried, now, err, errlen);
  *	int store_inbound_requeue(st, id, now, from, fromlen, err, errlen);
+ *	int store_inbound_bounce(st, id, received_at, bounces, n, now, err, errlen);
  *
  *	Notices:
  *	int store_notice_due(st, now, gathered, messages, max, &n, err, errlen);
  *	int store_notice_load(st, message, now, gathered, &msg, &jobs, &n, err, errlen);
  *	int store_notice_sent(st, message, jobs, n, kind, action, msgid, now, err, errlen);
  *	int store_notice_retry(st, jobs, n, next_at, err, errlen);
+ *
+ *	Metrics (faxgate-dialer's /metrics; see the comment above the type):
+ *	int store_metrics(st, now, &m, err, errlen);
  * DESCRIPTION
  *	The store is the only state shared between faxgate processes. spec is
- *	"sqlite:PATH" or a plain PATH; the backend is chosen here and hidden
- *	behind store_ops_t so a PostgreSQL backend can be added. store_open
+ *	"sqlite:PATH" or a plain PATH, or "postgresql:DSN" (a libpq conninfo
+ *	string or URI, for several hosts sharing one store); the backend is
+ *	chosen here and hidden behind store_ops_t. store_open
  *	opens (creating if needed) and brings the schema up to date with the
  *	numbered migrations in schema/. A store_t is for one thread at a time.
  *
@@ -136,6 +141,12 @@
  *	0 when the fax was in neither state. store_inbound_requeue puts a
  *	"failed" or "held" fax back to "new", due at now, tries cleared (1),
  *	or returns 0 and the current state in from ("" if no such fax).
+ *	store_inbound_bounce records what a delivery report said about the
+ *	mail of received fax id, one row per recipient in b[0..n-1], and
+ *	returns 1; 0 (nothing written) when no fax has that id and
+ *	received_at, the pair the mail's envelope id and Message-ID carry,
+ *	so a report cannot be filed against a fax by guessing its number.
+ *	store_inbound_get's row->bounces lists the failed recipients.
  *
  *	store_notice_due lists messages with a notice due now: in gathered
  *	mode "failed"/"delivered" notices wait until every job of the message
@@ -149,6 +160,10 @@
  *	kind "mdn" clears it and store_notice_retry postpones it.
  * DIAGNOSTICS
  *	-1 with a reason in err. A failed call has written nothing.
+ *	When store_open, store_submit or store_submit_batch fail because the
+ *	store has no room left (file system full, quota), errno is ENOSPC
+ *	on return, so the caller can say so (the milter: 452 4.3.1); a
+ *	backend that cannot tell leaves errno as it was.
  */
 #ifndef FAXGATE_STORE_H
 #define FAXGATE_STORE_H
@@ -262,8 +277,10 @@ struct store_job_filter;
 struct store_job_info;
 struct store_job_detail;
 struct store_stats;
+struct store_metrics;
 struct store_inbound;
 struct store_inbound_row;
+struct store_bounce;
 struct store_did;
 struct store_index;
 struct store_route;
@@ -340,6 +357,10 @@ typedef struct store_ops {
 	int (*inbound_mark)(store_t *, long, const char *, const char *, long, int, long,
 	    char *, size_t);
 	int (*inbound_requeue)(store_t *, long, long, char *, size_t, char *, size_t);
+	int (*inbound_bounce)(store_t *, long, long, const struct store_bounce *, size_t, long,
+	    char *, size_t);
+	/* Metrics (the dialer's /metrics); NULL: the backend has none. */
+	int (*metrics)(store_t *, long, struct store_metrics *, char *, size_t);
 } store_ops_t;
 
 struct store {
@@ -501,6 +522,25 @@ const char *const *store_change_states(store_change_t change);
 const char *store_change_target(store_change_t change);
 const char *store_change_name(store_change_t change);
 
+/* Metrics (faxgate-dialer's /metrics, common/metrics.h).
+ *
+ * store_metrics reads in one snapshot what store_stats reads (stats, with
+ * the same meaning) and what an operator watches besides: the notices
+ * owed and not yet handed to the MTA, and the received faxes by state
+ * with their pages. It writes nothing.
+ */
+typedef struct store_metrics {
+	store_stats_t stats;
+	long notices_due;		/* jobs owing a DSN (notice_due set) */
+	long notices_failing;		/* of those, with a failed injection */
+	long mdn_due;			/* jobs owing an MDN */
+	struct store_state_count inbound[8];	/* received faxes by state */
+	size_t ninbound;
+	long pages_received;		/* pages of every received fax */
+} store_metrics_t;
+
+int store_metrics(store_t *st, long now, store_metrics_t *m, char *err, size_t errlen);
+
 /* Received faxes (see the top comment). Times are unix times. */
 typedef struct store_inbound {
 	long received_at;		/* call start, > 0 */
@@ -543,7 +583,18 @@ typedef struct store_inbound_row {
 	long mailed_at;			/* 0: not mailed */
 	int mail_tries;			/* failed injections */
 	long mail_next_at;		/* due ("new"), or lease end ("mailing") */
+	char *bounces;			/* "RCPT ACTION STATUS, ..." reported; NULL none */
 } store_inbound_row_t;
+
+/* One recipient of a delivery report about the mail of a received fax. */
+typedef struct store_bounce {
+	const char *recipient;		/* the address */
+	const char *action;		/* failed, delayed, delivered, relayed, expanded */
+	const char *status;		/* d.d.d */
+	const char *diagnostic;		/* NULL or "" none */
+	const char *reporting_mta;	/* NULL or "" none */
+} store_bounce_t;
+#define STORE_BOUNCE_TEXT_MAX 1000	/* diagnostic and MTA are cut to this */
 
 int store_inbound_add(store_t *st, const store_inbound_t *in, long *id,
     char *err, size_t errlen);
@@ -552,6 +603,8 @@ int store_inbound_list(store_t *st, size_t limit, const char *state,
 int store_inbound_get(store_t *st, long id, store_inbound_row_t *row, int with_tiff,
     char *err, size_t errlen);
 void store_inbound_row_free(store_inbound_row_t *row);
+int store_inbound_bounce(store_t *st, long id, long received_at, const store_bounce_t *b,
+    size_t n, long now, char *err, size_t errlen);
 void store_inbound_rows_free(store_inbound_row_t *rows, size_t n);
 
 /*
@@ -646,5 +699,6 @@ int store_inbound_requeue(store_t *st, long id, long now, char *from, size_t fro
 
 /* Backends. */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
+store_t *store_pg_open(const char *dsn, char *err, size_t errlen);
 
 #endif

@@ -19,10 +19,20 @@ extern const char *const store_sqlite_migrations[];
 
 #define BUSY_TIMEOUT_MS 5000
 
-/* sqs_err - copy SQLite's error text for the current failure, returns -1 */
+/*
+ * sqs_err - copy SQLite's error text for the current failure, returns -1.
+ * errno becomes ENOSPC when the store has no room left (store.h): SQLite
+ * says SQLITE_FULL for a full database file, but a WAL index (-shm) that
+ * cannot grow is an I/O error whose system errno is ENOSPC.
+ */
 int sqs_err(sqlite_store_t *s, const char *what, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	int sys = sqlite3_system_errno(s->db);
+	int full = sqlite3_errcode(s->db) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT;
+
+	snprintf(err, errlen, "store %s: %s: %s%s", s->path, what, sqlite3_errmsg(s->db),
+	    full && sqlite3_errcode(s->db) != SQLITE_FULL ? " (no space left)" : "");
+	errno = full ? ENOSPC : EIO;
 	return -1;
 }
 
@@ -239,22 +249,23 @@ static int sq_submit_batch(store_t *base, store_submission_t *subs, size_t n,
     char *err, size_t errlen)
 {
 	sqlite_store_t *s = (sqlite_store_t *)base;
+	int saved;
 
 	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		store_submission_t *b = &subs[i];
 		if (submit_one(s, b->msg, b->docs, b->ndocs, b->rcpts, b->nrcpts, b->queued,
-		    err, errlen) < 0) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
+		    err, errlen) < 0)
+			goto fail;
 	}
-	if (sqs_exec(s, "COMMIT", err, errlen) < 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	if (sqs_exec(s, "COMMIT", err, errlen) == 0)
+		return 0;
+fail:
+	saved = errno;		/* sqs_err's verdict, not the rollback's */
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	errno = saved;
+	return -1;
 }
 
 /* sq_sender_count - fax jobs of a sender since a time */
@@ -311,6 +322,7 @@ static const store_ops_t sqlite_ops = {
 	.job_list = sqs_ctl_list,
 	.job_detail = sqs_ctl_detail,
 	.stats = sqs_ctl_stats,
+	.metrics = sqs_ctl_metrics,
 	.job_change = sqs_ctl_change,
 	.dest_get_t38 = sqs_dest_get_t38,
 	.dest_set_t38 = sqs_dest_set_t38,
@@ -345,12 +357,14 @@ static const store_ops_t sqlite_ops = {
 	.inbound_decide = sqs_inbound_decide,
 	.inbound_mark = sqs_inbound_mark,
 	.inbound_requeue = sqs_inbound_requeue,
+	.inbound_bounce = sqs_inbound_bounce,
 };
 
 /* store_sqlite_open - open PATH, migrate, returns the store or NULL */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	sqlite_store_t *s = calloc(1, sizeof(*s));
+	int saved;
 
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
@@ -362,12 +376,14 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "store %s: cannot open: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		errno = s->db && sqlite3_system_errno(s->db) == ENOSPC ? ENOSPC : EIO;
 		goto fail;
 	}
 	/* SQLite silently falls back to read-only; a store we cannot write
 	 * must fail here, where the caller can turn it into a 4xx. */
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		snprintf(err, errlen, "store %s: read-only (check owner and permissions)", path);
+		errno = EROFS;
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
@@ -385,8 +401,10 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	return &s->base;
 fail:
+	saved = errno;		/* sqs_err's verdict survives the clean-up */
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);
+	errno = saved;
 	return NULL;
 }

@@ -297,8 +297,62 @@ static int period(sqlite_store_t *s, long since, store_period_t *p, char *err, s
 	return rc == SQLITE_ROW ? 0 : sqs_err(s, "count attempts", err, errlen);
 }
 
+/* by_state - "SELECT state, count" rows into at most max counts; 0 or -1 */
+static int by_state(sqlite_store_t *s, const char *what, const char *sql,
+    struct store_state_count *out, size_t max, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (prepare(s, what, sql, &st, err, errlen) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		sqs_copy(out[*n].state, sizeof(out[0].state), st, 0);
+		out[(*n)++].jobs = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqs_err(s, what, err, errlen);
+}
+
+/* stats_read - store_stats inside the caller's read transaction; 0 or -1 */
+static int stats_read(sqlite_store_t *s, long now, store_stats_t *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (by_state(s, "count jobs", "SELECT state, count(*) FROM jobs GROUP BY state"
+	    " ORDER BY state", out->states, sizeof(out->states) / sizeof(out->states[0]),
+	    &out->nstates, err, errlen) < 0)
+		return -1;
+	if (period(s, now - 86400, &out->day, err, errlen) < 0 ||
+	    period(s, 0, &out->all, err, errlen) < 0)
+		return -1;
+	if (prepare(s, "oldest queued", "SELECT id, created_at FROM jobs WHERE state = 'queued'"
+	    " ORDER BY created_at, id LIMIT 1", &st, err, errlen) < 0)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->oldest_queued = (long)sqlite3_column_int64(st, 0);
+		out->oldest_queued_at = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqs_err(s, "oldest queued", err, errlen);
+}
+
 /* sqs_ctl_stats - counts by state and period from one snapshot; 0 or -1 */
 int sqs_ctl_stats(store_t *base, long now, store_stats_t *out, char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+
+	memset(out, 0, sizeof(*out));
+	if (sqs_exec(s, "BEGIN", err, errlen) < 0)
+		return -1;
+	return end_read(s, stats_read(s, now, out, err, errlen));
+}
+
+/* sqs_ctl_metrics - the stats, the notice backlog and the received faxes,
+ * from one snapshot; 0 or -1 */
+int sqs_ctl_metrics(store_t *base, long now, store_metrics_t *out, char *err, size_t errlen)
 {
 	sqlite_store_t *s = (sqlite_store_t *)base;
 	sqlite3_stmt *st;
@@ -307,30 +361,26 @@ int sqs_ctl_stats(store_t *base, long now, store_stats_t *out, char *err, size_t
 	memset(out, 0, sizeof(*out));
 	if (sqs_exec(s, "BEGIN", err, errlen) < 0)
 		return -1;
-	if (prepare(s, "count jobs", "SELECT state, count(*) FROM jobs GROUP BY state"
-	    " ORDER BY state", &st, err, errlen) < 0)
+	if (stats_read(s, now, &out->stats, err, errlen) < 0 ||
+	    by_state(s, "count inbound", "SELECT state, count(*) FROM inbound GROUP BY state"
+	    " ORDER BY state", out->inbound, sizeof(out->inbound) / sizeof(out->inbound[0]),
+	    &out->ninbound, err, errlen) < 0)
 		return end_read(s, -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    out->nstates < sizeof(out->states) / sizeof(out->states[0])) {
-		sqs_copy(out->states[out->nstates].state, sizeof(out->states[0].state), st, 0);
-		out->states[out->nstates++].jobs = (long)sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return end_read(s, sqs_err(s, "count jobs", err, errlen));
-	if (period(s, now - 86400, &out->day, err, errlen) < 0 ||
-	    period(s, 0, &out->all, err, errlen) < 0)
-		return end_read(s, -1);
-	if (prepare(s, "oldest queued", "SELECT id, created_at FROM jobs WHERE state = 'queued'"
-	    " ORDER BY created_at, id LIMIT 1", &st, err, errlen) < 0)
+	if (prepare(s, "count notices", "SELECT ifnull(sum(notice_due IS NOT NULL), 0),"
+	    " ifnull(sum(notice_due IS NOT NULL AND notice_tries > 0), 0),"
+	    " ifnull(sum(mdn_due != 0), 0),"
+	    " (SELECT ifnull(sum(pages), 0) FROM inbound)"
+	    " FROM jobs WHERE notice_due IS NOT NULL OR mdn_due != 0", &st, err, errlen) < 0)
 		return end_read(s, -1);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->oldest_queued = (long)sqlite3_column_int64(st, 0);
-		out->oldest_queued_at = (long)sqlite3_column_int64(st, 1);
+		out->notices_due = (long)sqlite3_column_int64(st, 0);
+		out->notices_failing = (long)sqlite3_column_int64(st, 1);
+		out->mdn_due = (long)sqlite3_column_int64(st, 2);
+		out->pages_received = (long)sqlite3_column_int64(st, 3);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return end_read(s, sqs_err(s, "oldest queued", err, errlen));
+	if (rc != SQLITE_ROW)
+		return end_read(s, sqs_err(s, "count notices", err, errlen));
 	return end_read(s, 0);
 }
 

@@ -21,8 +21,9 @@
 	" remote_ident, transport, pages, bytes, resolution, ifnull(bit_rate, -1)," \
 	" ifnull(ecm, -1), outcome, status, error_code, error_text, dtmf, state," \
 	" ifnull(length(tiff), 0), targets, decision, mail_error, ifnull(mailed_at, 0)," \
-	" mail_tries, mail_next_at"
-#define TIFF_COL 27
+	" mail_tries, mail_next_at, (SELECT group_concat(recipient || ' ' || action || ' ' ||" \
+	" status, ', ') FROM inbound_bounces b WHERE b.inbound = inbound.id)"
+#define TIFF_COL 28
 
 /* prepare - prepare or fail with the statement's purpose named; 0 or -1 */
 static int prepare(sqlite_store_t *s, const char *what, const char *sql,
@@ -175,6 +176,7 @@ static int read_row(sqlite3_stmt *st, store_inbound_row_t *r)
 	r->mailed_at = (long)sqlite3_column_int64(st, 24);
 	r->mail_tries = sqlite3_column_int(st, 25);
 	r->mail_next_at = (long)sqlite3_column_int64(st, 26);
+	r->bounces = sqs_dup(st, 27);
 	if ((blob = sqlite3_column_blob(st, TIFF_COL)) != NULL) {
 		size_t len = (size_t)sqlite3_column_bytes(st, TIFF_COL);
 		if ((r->tiff = malloc(len)) == NULL)
@@ -258,4 +260,62 @@ int sqs_inbound_get(store_t *base, long id, store_inbound_row_t *row, int with_t
 	if (rc != SQLITE_ROW)
 		return sqs_err(s, "read inbound fax", err, errlen);
 	return 1;
+}
+
+/* sqs_inbound_bounce - a delivery report's recipients for fax id, if id
+ * and received_at name one; 1, 0 if they do not, or -1 */
+int sqs_inbound_bounce(store_t *base, long id, long received_at, const store_bounce_t *b,
+    size_t n, long now, char *err, size_t errlen)
+{
+	sqlite_store_t *s = (sqlite_store_t *)base;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	if (prepare(s, "find inbound fax", "SELECT 1 FROM inbound WHERE id = ?1 AND received_at = ?2",
+	    &st, err, errlen) < 0)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, received_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_DONE) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		sqs_err(s, "find inbound fax", err, errlen);
+		goto fail;
+	}
+	if (prepare(s, "record bounce", "INSERT INTO inbound_bounces (inbound, recipient, action,"
+	    " status, diagnostic, reporting_mta, reported_at) VALUES (?1, ?2, ?3, ?4,"
+	    " substr(nullif(?5, ''), 1, ?8), substr(nullif(?6, ''), 1, ?8), ?7)",
+	    &st, err, errlen) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, b[i].recipient, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, b[i].action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, b[i].status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, b[i].diagnostic, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, b[i].reporting_mta, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, now);
+		sqlite3_bind_int(st, 8, STORE_BOUNCE_TEXT_MAX);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqs_err(s, "record bounce", err, errlen);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqs_exec(s, "COMMIT", err, errlen) < 0)
+		goto fail;
+	return 1;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }

@@ -66,6 +66,7 @@ int sqs_ctl_list(store_t *, const store_job_filter_t *, store_job_info_t **, siz
     char *, size_t);
 int sqs_ctl_detail(store_t *, long, store_job_detail_t *, char *, size_t);
 int sqs_ctl_stats(store_t *, long, store_stats_t *, char *, size_t);
+int sqs_ctl_metrics(store_t *, long, store_metrics_t *, char *, size_t);
 int sqs_ctl_change(store_t *, long, int, long, char *, size_t, char *, size_t);
 
 /* store_sqlite_inbound.c: the SIP channel (T.38 per destination, received faxes). */
@@ -75,6 +76,8 @@ int sqs_inbound_add(store_t *, const store_inbound_t *, long *, char *, size_t);
 int sqs_inbound_list(store_t *, size_t, const char *, store_inbound_row_t **, size_t *,
     char *, size_t);
 int sqs_inbound_get(store_t *, long, store_inbound_row_t *, int, char *, size_t);
+int sqs_inbound_bounce(store_t *, long, long, const store_bounce_t *, size_t, long,
+    char *, size_t);
 
 /* store_sqlite_onramp.c: the onramp's tables and the mailer's hold on faxes. */
 int sqs_did_add(store_t *, const store_did_t *, char *, size_t);

@@ -1,10 +1,14 @@
 /*
  * NAME
  *	faxmodem - a virtual Class 1 fax modem on a pseudo-terminal, whose
- *	phone line ends in a faxgate T.30 endpoint (test peer for efax)
+ *	phone line ends in a faxgate T.30 endpoint or a SIP G.711 call
+ *	(test peer for efax)
  * SYNOPSIS
  *	faxmodem --device PATH (--send FILE.tif | --receive OUT.tif)
  *		[--timeout SECONDS] [--ident TEXT] [--verbose]...
+ *	faxmodem --device PATH --sip URI [--call URI] [--from URI]
+ *		[--codec pcmu|pcma] [--media ADDR] [--jitter MS]
+ *		[--timeout SECONDS] [--verbose]...
  * DESCRIPTION
  *	faxmodem lets an independent fax program (efax, or anything that
  *	speaks Class 1 to a serial modem) be the fax machine at the other
@@ -54,9 +58,24 @@
  *	AT commands, responses and HDLC frames (page data as byte counts),
  *	three times SpanDSP's T.30 and T.31 flow messages, four times
  *	their debug messages.
+ *
+ *	--sip URI: the line is a SIP call instead (fmsip(3)), to or from
+ *	faxgate-dialer's SIP channel: faxmodem listens on URI (e.g.
+ *	sip:127.0.0.1:5070) and carries the modem's audio as G.711 RTP
+ *	(--codec: only PCMU or only PCMA; default both) from --media ADDR
+ *	(default 127.0.0.1) through a fixed playout delay of --jitter ms
+ *	(default 160), on the same 20 ms clock. T.38 is refused (488). An
+ *	INVITE rings the DTE (RING as above; an ATA given before the INVITE
+ *	answers it at once); the DTE's ATD places an INVITE to --call with
+ *	{dial} replaced by the digits (486 gives BUSY, other failures NO
+ *	ANSWER). The far end's BYE counts as the faxgate end finishing;
+ *	the DTE hanging up sends BYE 2 s later. The result line describes
+ *	the call ("result: sip call_id=... codec=... t38_refused=N ...");
+ *	whether the fax went through is the DTE's and the far end's to say.
  * DIAGNOSTICS
- *	Exit status 0 when the fax went through (class ok), 1 when the call
- *	failed or timed out, 2 for bad usage or a set-up failure.
+ *	Exit status 0 when the fax went through (class ok), with --sip when
+ *	a call was answered and ended by a BYE; 1 when the call failed or
+ *	timed out, 2 for bad usage or a set-up failure.
  * NOTES
  *	What SpanDSP 0.0.6's T.31 needs from its host (see the notes in
  *	contrib/README-faxmodem.md): DTE data is fed at most 128 bytes at a
@@ -66,10 +85,7 @@
  *	callback; a slave descriptor stays open so the master never sees
  *	EIO between the DTE's opens and closes. Only one call per run.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,9 +93,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,66 +100,7 @@
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 
-#include "t30.h"
-#include "outcome.h"
-
-#define TICK_SAMPLES	160		/* 20 ms at 8 kHz */
-#define TICK_NS		20000000L
-#define AT_CHUNK	128		/* DTE bytes per t31_at_rx() call */
-#define RING_TICKS	150		/* 3 s between RINGs */
-#define QUIET_TICKS	50		/* DTE silence before the first RING */
-#define SETTLE_TICKS	100		/* line time after the DTE hangs up */
-#define DROP_TICKS	250		/* we drop the line 5 s after phase E */
-#define LINGER_TICKS	50		/* DTE quiet time before we exit */
-#define LINGER_MAX	500		/* but at most 10 s of it */
-#define MAX_CATCHUP	50		/* ticks run at once after a stall */
-
-enum call_state { C_IDLE, C_RINGING, C_LINE, C_DONE };
-
-typedef struct modem {
-	/* configuration */
-	const char *device;
-	const char *file;
-	const char *ident;
-	int	sending;		/* 1: faxgate sends; 0: receives */
-	int	verbose;
-	long	timeout_ticks;
-	size_t	bulk_in, bulk_out;	/* data bytes not traced one by one */
-	uint64_t bytes_in, bytes_out;	/* DTE traffic, for the summary */
-	long	cts_offs;		/* times T.31 stopped the DTE */
-
-	/* the pseudo-terminal */
-	int	master, slave;
-	char	slave_name[PATH_MAX];
-	int	watch;			/* inotify on the slave: the DTE's opens */
-	int	dte_opens;		/* slave descriptors the DTE holds */
-	int	dte_seen_open;		/* it opened the slave at least once */
-	int	ev_dte_closed;		/* its last descriptor went ("DTR drop") */
-	uint8_t *out;			/* bytes for the DTE not yet written */
-	size_t	out_len, out_cap;
-
-	/* the modem and the far end */
-	t31_state_t *t31;
-	t30_ep_t *ep;
-	enum call_state state;
-	int	cts;			/* DTE may send */
-
-	/* raised by SpanDSP callbacks, acted on by the loop */
-	int	ev_answer, ev_call, ev_hangup;
-	char	dialled[64];
-
-	/* time, in ticks */
-	uint64_t ticks;
-	uint64_t last_dte;		/* last tick with DTE input */
-	uint64_t next_ring;
-	uint64_t done_at;		/* phase E, or 0 */
-	uint64_t dte_hangup_at;		/* DTE hung up during the call, or 0 */
-	int	seen_dte;		/* any DTE input at all */
-	int	dropped;		/* we raised AT_CALL_EVENT_HANGUP */
-	int	rings;
-	int	timed_out;
-	fax_result_t result;
-} modem_t;
+#include "faxmodem.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -159,8 +113,8 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* trace - one line on stderr with the line time, when verbose >= level */
-static void trace(const modem_t *m, int level, const char *fmt, ...)
+/* fm_trace - one line on stderr with the line time, when verbose >= level */
+void fm_trace(const modem_t *m, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -190,7 +144,7 @@ static void trace_bytes(modem_t *m, int in, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (m->bulk_in > 0 || m->bulk_out > 0) {
-		trace(m, 2, "   (%zu data bytes from the DTE, %zu to it)",
+		fm_trace(m, 2, "   (%zu data bytes from the DTE, %zu to it)",
 		    m->bulk_in, m->bulk_out);
 		m->bulk_in = m->bulk_out = 0;
 	}
@@ -214,7 +168,7 @@ static void trace_bytes(modem_t *m, int in, const uint8_t *buf, size_t len)
 			n += (size_t)snprintf(text + n, sizeof(text) - n, "\\x%02x", buf[i]);
 	}
 	text[n] = '\0';
-	trace(m, 2, "%s %s", in ? "->" : "<-", text);
+	fm_trace(m, 2, "%s %s", in ? "->" : "<-", text);
 }
 
 /* span_msg - SpanDSP's T.31 log line to stderr, returns nothing */
@@ -231,23 +185,6 @@ static void ep_log(void *user, int level, const char *text)
 
 /* ---- the DTE side ----------------------------------------------------- */
 
-/* flush_out - write what the DTE has not been given yet, returns nothing */
-static void flush_out(modem_t *m)
-{
-	while (m->out_len > 0) {
-		ssize_t n = write(m->master, m->out, m->out_len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* EAGAIN: the pty is full; poll() says when to go on. */
-			return;
-		}
-		memmove(m->out, m->out + n, m->out_len - (size_t)n);
-		m->out_len -= (size_t)n;
-	}
-}
-
 /* at_tx - T.31 has bytes for the DTE: queue and write them, returns 0 */
 static int at_tx(at_state_t *s, void *user, const uint8_t *buf, size_t len)
 {
@@ -255,20 +192,7 @@ static int at_tx(at_state_t *s, void *user, const uint8_t *buf, size_t len)
 
 	trace_bytes(m, 0, buf, len);
 	m->bytes_out += len;
-	if (m->out_len + len > m->out_cap) {
-		size_t cap = m->out_cap ? m->out_cap : 4096;
-		uint8_t *nb;
-
-		while (cap < m->out_len + len)
-			cap *= 2;
-		if ((nb = realloc(m->out, cap)) == NULL)
-			return 0;	/* lost, as on a real serial line */
-		m->out = nb;
-		m->out_cap = cap;
-	}
-	memcpy(m->out + m->out_len, buf, len);
-	m->out_len += len;
-	flush_out(m);
+	fmpty_queue(&m->pty, buf, len);
 	return 0;
 }
 
@@ -320,7 +244,7 @@ static int modem_control(t31_state_t *s, void *user, int op, const char *num)
 		break;
 	}
 	/* Call, answer and hangup are the story; the rest is detail. */
-	trace(m, op == AT_MODEM_CONTROL_CALL || op == AT_MODEM_CONTROL_ANSWER ||
+	fm_trace(m, op == AT_MODEM_CONTROL_CALL || op == AT_MODEM_CONTROL_ANSWER ||
 	    op == AT_MODEM_CONTROL_HANGUP ? 1 : 2,
 	    "modem control: %s%s%s", control_name(op),
 	    op == AT_MODEM_CONTROL_CALL ? " " : "",
@@ -336,7 +260,7 @@ static void read_dte(modem_t *m)
 
 	/* Bounded so one burst cannot starve the line's clock. */
 	for (rounds = 0; rounds < 64 && m->cts; rounds++) {
-		ssize_t n = read(m->master, buf, sizeof(buf));
+		ssize_t n = read(m->pty.master, buf, sizeof(buf));
 
 		if (n <= 0)
 			return;
@@ -348,100 +272,16 @@ static void read_dte(modem_t *m)
 	}
 }
 
-/* read_watch - count the DTE's opens and closes of the slave, returns nothing */
-static void read_watch(modem_t *m)
+/* watch_dte - the DTE's opens and closes of the device, returns nothing */
+static void watch_dte(modem_t *m)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	ssize_t n;
+	int before = m->pty.dte_opens;
 
-	while ((n = read(m->watch, buf, sizeof(buf))) > 0) {
-		char *p;
-
-		for (p = buf; p < buf + n;
-		    p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
-			const struct inotify_event *e = (const struct inotify_event *)p;
-
-			if (e->mask & IN_OPEN) {
-				m->dte_opens++;
-				m->dte_seen_open = 1;
-				trace(m, 2, "the DTE opened the device (%d open)",
-				    m->dte_opens);
-			}
-			if ((e->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) &&
-			    m->dte_opens > 0) {
-				m->dte_opens--;
-				trace(m, 2, "the DTE closed the device (%d open)",
-				    m->dte_opens);
-				if (m->dte_opens == 0)
-					m->ev_dte_closed = 1;
-			}
-		}
-	}
-}
-
-/* open_pty - the pseudo-terminal and the link to its slave, 0 or -1 */
-static int open_pty(modem_t *m)
-{
-	struct termios tio;
-	struct stat st;
-	const char *name;
-
-	if ((m->master = posix_openpt(O_RDWR | O_NOCTTY)) < 0 ||
-	    grantpt(m->master) < 0 || unlockpt(m->master) < 0 ||
-	    (name = ptsname(m->master)) == NULL) {
-		fprintf(stderr, "faxmodem: pseudo-terminal: %s\n", strerror(errno));
-		return -1;
-	}
-	snprintf(m->slave_name, sizeof(m->slave_name), "%s", name);
-	/* Held open for the whole run: without it the master reads EIO
-	 * whenever the DTE has the slave closed. */
-	if ((m->slave = open(m->slave_name, O_RDWR | O_NOCTTY)) < 0) {
-		fprintf(stderr, "faxmodem: %s: %s\n", m->slave_name, strerror(errno));
-		return -1;
-	}
-	/* Raw until the DTE sets its own modes: a cooked slave would echo
-	 * our RINGs back to T.31 as commands. */
-	if (tcgetattr(m->slave, &tio) == 0) {
-		cfmakeraw(&tio);
-		tcsetattr(m->slave, TCSANOW, &tio);
-	}
-	fcntl(m->master, F_SETFL, fcntl(m->master, F_GETFL) | O_NONBLOCK);
-	/* A pty has no DTR: the DTE closing the slave is the nearest thing.
-	 * Our own descriptor keeps the master quiet, so watch the opens and
-	 * closes instead (ours came before the watch and is not counted). */
-	if ((m->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
-	    inotify_add_watch(m->watch, m->slave_name,
-	    IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE) < 0) {
-		fprintf(stderr, "faxmodem: inotify on %s: %s\n", m->slave_name,
-		    strerror(errno));
-		return -1;
-	}
-	if (lstat(m->device, &st) == 0) {
-		if (!S_ISLNK(st.st_mode)) {
-			fprintf(stderr, "faxmodem: %s exists and is not a symbolic "
-			    "link; not replacing it\n", m->device);
-			return -1;
-		}
-		unlink(m->device);
-	}
-	if (symlink(m->slave_name, m->device) < 0) {
-		fprintf(stderr, "faxmodem: symlink %s: %s\n", m->device, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* remove_link - remove PATH if it is still our link, returns nothing */
-static void remove_link(const modem_t *m)
-{
-	char target[PATH_MAX];
-	ssize_t n = readlink(m->device, target, sizeof(target) - 1);
-
-	if (n > 0) {
-		target[n] = '\0';
-		if (strcmp(target, m->slave_name) == 0)
-			unlink(m->device);
-	}
+	if (fmpty_watch(&m->pty))
+		m->ev_dte_closed = 1;
+	if (m->pty.dte_opens != before)
+		fm_trace(m, 2, "the DTE has the device open %d time%s",
+		    m->pty.dte_opens, m->pty.dte_opens == 1 ? "" : "s");
 }
 
 /* ---- the call --------------------------------------------------------- */
@@ -476,6 +316,8 @@ static int start_ep(modem_t *m)
 /* handle_events - act on what the callbacks recorded, returns 0 or -1 */
 static int handle_events(modem_t *m)
 {
+	if (m->sip != NULL)
+		fm_sip_events(m);		/* takes ev_answer and ev_call */
 	if (m->ev_answer) {
 		m->ev_answer = 0;
 		/* efax answers at once (ATA right after its set-up); other
@@ -484,7 +326,7 @@ static int handle_events(modem_t *m)
 			if (start_ep(m) < 0)
 				return -1;
 			m->state = C_LINE;
-			trace(m, 1, "answered after %d ring%s: faxgate sends %s",
+			fm_trace(m, 1, "answered after %d ring%s: faxgate sends %s",
 			    m->rings, m->rings == 1 ? "" : "s", m->file);
 			t31_call_event(m->t31, AT_CALL_EVENT_ANSWERED);
 		}
@@ -495,7 +337,7 @@ static int handle_events(modem_t *m)
 			if (start_ep(m) < 0)
 				return -1;
 			m->state = C_LINE;
-			trace(m, 1, "call to \"%s\": faxgate answers into %s",
+			fm_trace(m, 1, "call to \"%s\": faxgate answers into %s",
 			    m->dialled, m->file);
 			t31_call_event(m->t31, AT_CALL_EVENT_CONNECTED);
 		} else {
@@ -508,7 +350,7 @@ static int handle_events(modem_t *m)
 		/* As a modem does when DTR drops: the call is over. Before a
 		 * call it means nothing (a DTE may open the device again). */
 		if (m->state == C_LINE && m->dte_hangup_at == 0) {
-			trace(m, 1, "the DTE closed the device during the call");
+			fm_trace(m, 1, "the DTE closed the device during the call");
 			m->dte_hangup_at = m->ticks;
 			m->dropped = 1;
 			t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
@@ -517,7 +359,7 @@ static int handle_events(modem_t *m)
 	if (m->ev_hangup) {
 		m->ev_hangup = 0;
 		if (m->state == C_LINE && m->dte_hangup_at == 0) {
-			trace(m, 1, "the DTE hung up");
+			fm_trace(m, 1, "the DTE hung up");
 			m->dte_hangup_at = m->ticks;
 		}
 	}
@@ -539,6 +381,15 @@ static void tick(modem_t *m)
 	if (m->ep != NULL && m->state == C_LINE) {
 		t30_ep_tx_audio(m->ep, b, TICK_SAMPLES);
 		t30_ep_rx_audio(m->ep, a, TICK_SAMPLES);
+	} else if (m->sip != NULL) {
+		fmsip_audio(m->sip, a, b);
+		if (fmsip_late(m->sip) != m->sip_late) {
+			/* Each one is 20 ms of silence in the modem's ear. */
+			fm_trace(m, 1, "RTP: %lu packet%s too late to play",
+			    fmsip_late(m->sip) - m->sip_late,
+			    fmsip_late(m->sip) - m->sip_late == 1 ? "" : "s");
+			m->sip_late = fmsip_late(m->sip);
+		}
 	} else {
 		memset(b, 0, sizeof(b));
 	}
@@ -547,8 +398,8 @@ static void tick(modem_t *m)
 
 	switch (m->state) {
 	case C_IDLE:
-		/* Sending: ring once the DTE has set itself up and waits. */
-		if (m->sending && m->seen_dte &&
+		/* A call for the DTE: ring once it has set itself up and waits. */
+		if ((m->sip ? fmsip_state(m->sip) == FMSIP_RINGING : m->sending) && m->seen_dte &&
 		    m->ticks - m->last_dte >= QUIET_TICKS) {
 			m->state = C_RINGING;
 			m->next_ring = m->ticks;
@@ -557,24 +408,28 @@ static void tick(modem_t *m)
 	case C_RINGING:
 		if (m->ticks >= m->next_ring) {
 			m->rings++;
-			trace(m, 1, "RING %d", m->rings);
+			fm_trace(m, 1, "RING %d", m->rings);
 			t31_call_event(m->t31, AT_CALL_EVENT_ALERTING);
 			m->next_ring = m->ticks + RING_TICKS;
 		}
 		break;
 	case C_LINE:
+		if (m->sip != NULL) {
+			fm_sip_line(m);
+			break;
+		}
 		/* The DTE hung up: let the last audio reach our end, then
 		 * end T.30 there (a no-op when it already finished). */
 		if (m->dte_hangup_at != 0 && !t30_ep_done(m->ep) &&
 		    m->ticks - m->dte_hangup_at >= SETTLE_TICKS) {
-			trace(m, 1, "terminating the faxgate end");
+			fm_trace(m, 1, "terminating the faxgate end");
 			t30_ep_hangup(m->ep);
 		}
 		if (t30_ep_done(m->ep)) {
 			if (m->done_at == 0) {
 				m->done_at = m->ticks;
 				m->result = *t30_ep_result(m->ep);
-				trace(m, 1, "faxgate end done: %s, %d page%s",
+				fm_trace(m, 1, "faxgate end done: %s, %d page%s",
 				    m->result.error_code, m->result.pages_sent,
 				    m->result.pages_sent == 1 ? "" : "s");
 			}
@@ -582,13 +437,14 @@ static void tick(modem_t *m)
 				m->state = C_DONE;
 			} else if (m->ticks - m->done_at >= DROP_TICKS) {
 				/* The DTE still listens: the line goes dead. */
-				trace(m, 1, "dropping the line under the DTE");
+				fm_trace(m, 1, "dropping the line under the DTE");
 				m->dropped = 1;
 				t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
 				m->state = C_DONE;
 			}
 		}
 		break;
+	case C_DIALLING:	/* sip_events() follows the INVITE */
 	case C_DONE:
 		break;
 	}
@@ -597,6 +453,16 @@ static void tick(modem_t *m)
 /* finish_call - end the call wherever it is (timeout, signal), returns nothing */
 static void finish_call(modem_t *m, const char *why)
 {
+	if (m->sip != NULL) {
+		fm_trace(m, 1, "%s", why);
+		if (m->state == C_LINE && m->dte_hangup_at == 0 && !m->dropped) {
+			m->dropped = 1;
+			t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
+		}
+		fmsip_hangup(m->sip);
+		m->state = C_DONE;
+		return;
+	}
 	if (m->ep != NULL && m->done_at == 0) {
 		t30_ep_hangup(m->ep);
 		m->result = *t30_ep_result(m->ep);
@@ -638,25 +504,30 @@ static int run(modem_t *m)
 	uint64_t done_tick = 0;
 
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = m->master, .events = 0 },
-			{ .fd = m->watch, .events = POLLIN },
+		struct pollfd p[3] = {
+			{ .fd = m->pty.master, .events = 0 },
+			{ .fd = m->pty.watch, .events = POLLIN },
+			{ .fd = m->sip ? fmsip_fd(m->sip) : -1, .events = POLLIN },
 		};
 		int64_t wait = next - now_ns();
-		int behind = 0;
+		int behind = 0, ms = (int)((wait + 999999) / 1000000);
 
 		if (m->cts)
 			p[0].events |= POLLIN;
-		if (m->out_len > 0)
+		if (m->pty.out_len > 0)
 			p[0].events |= POLLOUT;
-		if (wait > 0 && poll(p, 2, (int)((wait + 999999) / 1000000)) > 0) {
+		if (m->sip != NULL && fmsip_timeout(m->sip) >= 0 && fmsip_timeout(m->sip) < ms)
+			ms = fmsip_timeout(m->sip);
+		if (wait > 0 && poll(p, 3, ms) > 0) {
 			if (p[0].revents & POLLOUT)
-				flush_out(m);
+				fmpty_flush(&m->pty);
 			if (p[0].revents & POLLIN)
 				read_dte(m);
 			if (p[1].revents & POLLIN)
-				read_watch(m);
+				watch_dte(m);
 		}
+		if (m->sip != NULL)
+			fmsip_run(m->sip);	/* SIP and RTP, never blocking */
 		if (handle_events(m) < 0)
 			return -1;
 		while (now_ns() >= next) {
@@ -678,7 +549,7 @@ static int run(modem_t *m)
 		}
 		if (m->state != C_DONE && (long)m->ticks >= m->timeout_ticks) {
 			m->timed_out = 1;
-			trace(m, 1, "timeout");
+			fm_trace(m, 1, "timeout");
 			finish_call(m, "faxmodem timed out");
 			if (m->ep == NULL)
 				return 0;
@@ -688,7 +559,7 @@ static int run(modem_t *m)
 			 * has been quiet for a while. */
 			if (done_tick == 0)
 				done_tick = m->ticks;
-			if ((m->dte_seen_open && m->dte_opens == 0) ||
+			if ((m->pty.dte_seen_open && m->pty.dte_opens == 0) ||
 			    (m->ticks - m->last_dte >= LINGER_TICKS &&
 			    m->ticks - done_tick >= LINGER_TICKS) ||
 			    m->ticks - done_tick >= LINGER_MAX || stop_signal)
@@ -701,7 +572,10 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: faxmodem --device PATH (--send FILE.tif | "
 	    "--receive OUT.tif)\n"
-	    "                [--timeout SECONDS] [--ident TEXT] [--verbose]...\n");
+	    "                [--timeout SECONDS] [--ident TEXT] [--verbose]...\n"
+	    "       faxmodem --device PATH --sip URI [--call URI] [--from URI]\n"
+	    "                [--codec pcmu|pcma] [--media ADDR] [--jitter MS]\n"
+	    "                [--timeout SECONDS] [--verbose]...\n");
 	exit(2);
 }
 
@@ -714,6 +588,12 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "ident", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "sip", required_argument, NULL, 'S' },
+		{ "call", required_argument, NULL, 'C' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "codec", required_argument, NULL, 'c' },
+		{ "media", required_argument, NULL, 'm' },
+		{ "jitter", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -721,12 +601,16 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	long timeout = 300;
 	int c, rc;
-	char *end;
+	char *end, err[256];
 
 	memset(&m, 0, sizeof(m));
-	m.master = m.slave = m.watch = -1;
+	m.pty.master = m.pty.slave = m.pty.watch = -1;
 	m.ident = "+1 555 0100";
 	m.sending = -1;
+	m.sipcf.codec = FMSIP_ANY;
+	/* The dialer's default ([sip] jitter_buffer): 60 ms lost pages to
+	 * scheduling stalls on a loaded test machine. */
+	m.sipcf.jitter_ms = 160;
 	while ((c = getopt_long(argc, argv, "d:s:r:t:i:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -750,11 +634,36 @@ int main(int argc, char **argv)
 		case 'v':
 			m.verbose++;
 			break;
+		case 'S':
+			m.sipcf.bind = optarg;
+			break;
+		case 'C':
+			m.sipcf.call = optarg;
+			break;
+		case 'F':
+			m.sipcf.from = optarg;
+			break;
+		case 'c':
+			if (strcmp(optarg, "pcmu") != 0 && strcmp(optarg, "pcma") != 0)
+				usage();
+			m.sipcf.codec = optarg[3] == 'u' ? FMSIP_PCMU : FMSIP_PCMA;
+			break;
+		case 'm':
+			m.sipcf.media_addr = optarg;
+			break;
+		case 'j':
+			m.sipcf.jitter_ms = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || m.sipcf.jitter_ms < 20 ||
+			    m.sipcf.jitter_ms > 320 || m.sipcf.jitter_ms % 20)
+				usage();
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || m.device == NULL || m.sending == -1)
+	/* Either the in-process faxgate end (--send, --receive) or SIP. */
+	if (optind != argc || m.device == NULL ||
+	    (m.sipcf.bind == NULL) == (m.sending == -1))
 		usage();
 	m.timeout_ticks = timeout * 50;
 	m.cts = 1;
@@ -765,21 +674,25 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (m.sending) {
-		char err[256];
-
+	if (m.sipcf.bind != NULL) {
+		if ((m.sip = fmsip_new(&m.sipcf, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "faxmodem: %s\n", err);
+			return 2;
+		}
+	} else if (m.sending) {
 		/* Checked now, not when the DTE answers. */
 		if (t30_ep_tiff_pages(m.file, err, sizeof(err)) < 1) {
 			fprintf(stderr, "faxmodem: %s\n", err);
 			return 2;
 		}
 	}
-	if (open_pty(&m) < 0)
-		return 2;
-	m.t31 = t31_init(NULL, at_tx, &m, modem_control, &m, NULL, NULL);
+	if (fmpty_open(&m.pty, m.device, err, sizeof(err)) == 0 &&
+	    (m.t31 = t31_init(NULL, at_tx, &m, modem_control, &m, NULL, NULL)) == NULL)
+		snprintf(err, sizeof(err), "t31_init failed");
 	if (m.t31 == NULL) {
-		fprintf(stderr, "faxmodem: t31_init failed\n");
-		remove_link(&m);
+		fprintf(stderr, "faxmodem: %s\n", err);
+		fmpty_close(&m.pty);
+		fmsip_free(m.sip);
 		return 2;
 	}
 	t31_set_transmit_on_idle(m.t31, 1);
@@ -788,15 +701,24 @@ int main(int argc, char **argv)
 		span_log_set_level(t31_get_logging_state(m.t31),
 		    (m.verbose >= 4 ? SPAN_LOG_DEBUG : SPAN_LOG_FLOW) |
 		    SPAN_LOG_SHOW_TAG | SPAN_LOG_SHOW_SAMPLE_TIME);
-	trace(&m, 1, "%s -> %s: waiting for the DTE (%s)", m.device,
-	    m.slave_name, m.sending ? "it must answer" : "it must dial");
+	fm_trace(&m, 1, "%s -> %s: waiting for the DTE (%s)", m.device,
+	    m.pty.slave_name, m.sip ? "SIP line" : m.sending ? "it must answer" :
+	    "it must dial");
 
 	rc = run(&m);
-	remove_link(&m);
-	trace(&m, 1, "DTE sent %llu bytes, received %llu; CTS went off %ld times",
+	fmpty_close(&m.pty);
+	fm_trace(&m, 1, "DTE sent %llu bytes, received %llu; CTS went off %ld times",
 	    (unsigned long long)m.bytes_in, (unsigned long long)m.bytes_out,
 	    m.cts_offs);
-	if (rc == 0) {
+	if (rc == 0 && m.sip != NULL) {
+		char sum[600];
+
+		fmsip_summary(m.sip, sum, sizeof(sum));
+		printf("result: sip %s\n", sum);
+		fflush(stdout);
+		rc = m.sip_up && fmsip_state(m.sip) == FMSIP_ENDED && !m.timed_out &&
+		    !stop_signal ? 0 : 1;
+	} else if (rc == 0) {
 		printf("result: class=%s status=%s code=%s pages=%d rate=%d "
 		    "ecm=%d resolution=%s text=%s\n", fax_class_name(m.result.cls),
 		    m.result.status, m.result.error_code, m.result.pages_sent,
@@ -809,10 +731,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	t30_ep_free(m.ep);
+	fmsip_free(m.sip);
 	free_t31(m.t31);
-	close(m.watch);
-	close(m.slave);
-	close(m.master);
-	free(m.out);
 	return rc;
 }

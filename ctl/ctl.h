@@ -8,8 +8,9 @@
  *	int ctl_stats(ctl_t *c, int argc, char **argv);
  *	int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
  *	int ctl_inbound(ctl_t *c, int argc, char **argv);
-int ctl_onramp(ctl_t *c, int argc, char **argv);
  *	int ctl_onramp(ctl_t *c, int argc, char **argv);
+ *	int ctl_check_config(ctl_t *c, int argc, char **argv);
+ *	int ctl_migrate(ctl_t *c, int argc, char **argv);
  *	void ctl_usage(FILE *f);
  *	int ctl_usage_error(ctl_t *c, const char *fmt, ...);
  *	int ctl_store_error(ctl_t *c, const char *err);
@@ -69,6 +70,11 @@ int ctl_onramp(ctl_t *c, int argc, char **argv);
  *	ctl_onramp keeps the onramp's tables: argv[0] is did, index, route,
  *	caller or user, argv[1] add, remove or list; it returns -1 for
  *	another argv[0].
+ *	ctl_check_config loads the configuration itself (not ctl_open: a
+ *	broken file is a finding, not a failure) and prints one line per
+ *	problem it finds in the store, the programs, the milter socket and
+ *	the MTA's wiring (mtacheck.h): 0 if none, else CTL_EFAIL (CTL_ECONFIG
+ *	if the file does not load).
  *
  *	ctl_parse_time reads YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (local time; a
  *	'T' may stand for the space), "now", or a time relative to now such
@@ -134,6 +140,8 @@ int ctl_stats(ctl_t *c, int argc, char **argv);
 int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv);
 int ctl_inbound(ctl_t *c, int argc, char **argv);
 int ctl_onramp(ctl_t *c, int argc, char **argv);
+int ctl_check_config(ctl_t *c, int argc, char **argv);
+int ctl_migrate(ctl_t *c, int argc, char **argv);	/* a SQLite store into PostgreSQL */
 
 void ctl_usage(FILE *f);
 int ctl_usage_error(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -7,6 +7,9 @@
  *	inbound show ID [--json]
  *	inbound tiff ID FILE		FILE "-" is standard output
  *	inbound retry ID [--json]	failed or held: mailed again
+ *	inbound bounce			a delivery report on standard input
+ *					(the MTA pipes [onramp] envelope_from's
+ *					mail here): recorded against its fax
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "ctl.h"
+#include "log.h"
 
 #define DEFAULT_LIMIT 50
 
@@ -71,6 +76,7 @@ static void json_row(ctl_json_t *j, const store_inbound_row_t *r)
 	ctl_json_time(j, "mailed_at", r->mailed_at);
 	ctl_json_int(j, "mail_tries", r->mail_tries);
 	ctl_json_str(j, "mail_error", r->mail_error);
+	ctl_json_str(j, "bounces", r->bounces);
 	ctl_json_end(j);
 }
 
@@ -286,6 +292,8 @@ static void show_human(ctl_t *c, const store_inbound_row_t *r)
 	}
 	if (r->mail_error)
 		ctl_line(c, "mail error", r->mail_error);
+	if (r->bounces)
+		ctl_line(c, "bounces", r->bounces);
 }
 
 /* show - faxgatectl inbound show ID; an exit status */
@@ -432,7 +440,99 @@ static int retry(ctl_t *c, int argc, char **argv)
 	return 0;
 }
 
-/* ctl_inbound - faxgatectl inbound [show|tiff|retry] ...; an exit status */
+#define BOUNCE_MAX (64L << 20)	/* a report that returns a whole fax is big */
+#define EX_DATAERR 65		/* sysexits.h: the MTA returns the report */
+
+/*
+ * bounce - faxgatectl inbound bounce < REPORT. Run by the MTA (a pipe
+ * transport or an alias); its exit status is what the MTA acts on: 0
+ * recorded, 75 (the store) try again later, 65 not a report about a fax
+ * mailed here: the MTA returns it (to the postmaster for a report,
+ * which has no sender), so nothing that came is silently dropped.
+ */
+static int bounce(ctl_t *c, int argc, char **argv)
+{
+	char err[1024], diag[256], rcpt[256];
+	store_bounce_t *sb = NULL;
+	bounce_t b;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (argc > 1)
+		return ctl_usage_error(c, "inbound bounce: unexpected argument '%s' (the report comes"
+		    " on standard input)", argv[1]);
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+			if (cap >= (size_t)BOUNCE_MAX) {
+				fprintf(c->err, "faxgatectl: inbound bounce: the report is larger than"
+				    " %ld MB\n", BOUNCE_MAX >> 20);
+				free(buf);
+				return EX_DATAERR;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return ctl_store_error(c, "out of memory");
+			}
+			buf = nb;
+		}
+		if ((got = fread(buf + len, 1, cap - len, stdin)) == 0)
+			break;
+		len += got;
+	}
+	if (ferror(stdin)) {
+		fprintf(c->err, "faxgatectl: inbound bounce: reading standard input: %s\n",
+		    strerror(errno));
+		free(buf);
+		return CTL_EIO;
+	}
+	rc = bounce_parse(buf ? buf : "", len, &b, err, sizeof(err));
+	free(buf);
+	log_open("faxgatectl", 0);
+	if (rc < 0) {
+		log_msg(LOG_WARNING, "bounce=refused, reason=\"%s\"", err);
+		fprintf(c->err, "faxgatectl: inbound bounce: %s\n", err);
+		return EX_DATAERR;
+	}
+	if ((rc = ctl_open(c)) != 0 || (sb = calloc(b.n, sizeof(*sb))) == NULL) {
+		bounce_free(&b);
+		return rc ? rc : ctl_store_error(c, "out of memory");
+	}
+	for (size_t i = 0; i < b.n; i++)
+		sb[i] = (store_bounce_t){ .recipient = b.rcpts[i].recipient,
+			.action = b.rcpts[i].action, .status = b.rcpts[i].status,
+			.diagnostic = b.rcpts[i].diagnostic, .reporting_mta = b.reporting_mta };
+	rc = store_inbound_bounce(c->st, b.id, b.received_at, sb, b.n, c->now, err, sizeof(err));
+	free(sb);
+	if (rc < 0) {
+		bounce_free(&b);
+		return ctl_store_error(c, err);
+	}
+	if (rc == 0) {
+		log_msg(LOG_WARNING, "bounce=refused, inbound=%ld, reason=\"no such fax\"", b.id);
+		fprintf(c->err, "faxgatectl: inbound bounce: the report names inbound fax %ld, which"
+		    " this store does not hold\n", b.id);
+		bounce_free(&b);
+		return EX_DATAERR;
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		log_quote(rcpt, sizeof(rcpt), b.rcpts[i].recipient);
+		log_quote(diag, sizeof(diag), b.rcpts[i].diagnostic ? b.rcpts[i].diagnostic : "");
+		log_msg(strcmp(b.rcpts[i].action, "failed") == 0 ? LOG_WARNING : LOG_INFO,
+		    "inbound=%ld: bounce=%s, recipient=%s, status=%s, diagnostic=\"%s\", found_by=%s",
+		    b.id, b.rcpts[i].action, rcpt, b.rcpts[i].status, diag, b.found_by);
+		fprintf(c->out, "inbound fax %ld: %s %s %s\n", b.id, b.rcpts[i].recipient,
+		    b.rcpts[i].action, b.rcpts[i].status);
+	}
+	bounce_free(&b);
+	return 0;
+}
+
+/* ctl_inbound - faxgatectl inbound [show|tiff|retry|bounce] ...; an exit status */
 int ctl_inbound(ctl_t *c, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "show") == 0)
@@ -441,5 +541,7 @@ int ctl_inbound(ctl_t *c, int argc, char **argv)
 		return retry(c, argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "tiff") == 0)
 		return tiff(c, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "bounce") == 0)
+		return bounce(c, argc - 1, argv + 1);
 	return list(c, argc, argv);
 }

@@ -37,6 +37,8 @@ static const struct {
 	{ "route", ctl_onramp, 0 },
 	{ "caller", ctl_onramp, 0 },
 	{ "user", ctl_onramp, 0 },
+	{ "check-config", ctl_check_config, 0 },
+	{ "migrate", ctl_migrate, 0 },
 };
 
 int main(int argc, char **argv)

@@ -216,13 +216,18 @@ static void on_media_dtmf(void *user, const char *digits, const char *end, const
 		 * RFC 4161 3.1: a clear end. The caller is a fax machine in
 		 * the middle of its call: T.30 answers and refuses its DCS
 		 * with DCN, which it understands, and the BYE that follows
-		 * says "call rejected" (Q.850 21) to a gateway. No T.38:
-		 * nothing will be received. If T.30 cannot start, hang up.
+		 * says "call rejected" (Q.850 21) to a gateway. T.38 first,
+		 * as for a fax we take: SpanDSP answers DCS with DCN at once,
+		 * which on audio reaches a caller still sending its training
+		 * (half duplex, not listening); as a T.38 message it arrives.
+		 * If T.30 cannot start, hang up.
 		 */
 		result_final(c, "5.7.1", "REFUSED", *why ? why : "refused after DTMF");
 		c->refusing = 1;
-		if (media_start_fax(c->media, 1, err, sizeof(err)) == 0)
+		if (media_start_fax(c->media, 1, err, sizeof(err)) == 0) {
+			send_t38_reinvite(c);
 			return;
+		}
 		if (c->sc && !c->sip_over) {
 			sipua_hangup(c->sc, 21);
 			c->sip_over = 1;

@@ -1,14 +1,20 @@
 /*
  * notices.c - DSN injection through sendmail(8); see notices.h.
  *
- * The child is started with uv_spawn and fed through a pipe with
- * uv_write, so a slow or hung MTA never blocks the dialer's loop; a timer
- * kills an injection that takes longer than INJECT_TIMEOUT.
+ * The child is started with uv_spawn, so a slow or hung MTA never blocks
+ * the dialer's loop; a timer kills an injection that takes longer than
+ * INJECT_TIMEOUT. Its stdin is an anonymous file (memfd) that already
+ * holds the whole notice, not a pipe: a dialer killed while writing to a
+ * pipe would leave sendmail -t an early end of file, and it would send
+ * the truncated notice.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "notice.h"
@@ -25,10 +31,7 @@ struct notices {
 	int busy;
 	int tries;		/* failed injections of this notice before */
 	uv_process_t proc;
-	uv_pipe_t in;
-	uv_write_t wr;
 	uv_timer_t timer;
-	uv_buf_t buf;
 	char *text;
 	long message;
 	long *jobs;
@@ -36,7 +39,7 @@ struct notices {
 	char kind[4];		/* "dsn" or "mdn" */
 	char action[12];
 	char msgid[300];
-	int exit_seen, proc_closed, pipe_closed, timer_closed;
+	int exit_seen, proc_closed, timer_closed;
 	int64_t exit_status;
 	int closing;
 };
@@ -67,7 +70,8 @@ static int build(notices_t *n, const store_message_t *m, const store_notice_job_
     size_t nj, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	notice_rcpt_t *r = calloc(nj, sizeof(*r));
-	int rc;
+	int rc, attempts = 0;
+	char id[300];
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
@@ -93,7 +97,14 @@ static int build(notices_t *n, const store_message_t *m, const store_notice_job_
 		r[i].pages_total = job->pages_total;
 		r[i].pages_sent = job->pages_confirmed;
 		r[i].attempts = job->attempts;
+		attempts += job->attempts;
 	}
+	/* A stable Message-ID: if the dialer dies after sendmail took the
+	 * notice but before the store recorded it, the next dialer sends it
+	 * again (at least once, RFC 5321 6.1), and the copy is the same
+	 * message. Distinct notices differ in jobs, action or attempts. */
+	snprintf(id, sizeof(id), "faxgate.dsn.%ld.%ld.%zu.%s.%d@%s", m->id, j[0].job.id, nj,
+	    j[0].notice_due, attempts, n->cf->hostname);
 	notice_msg_t nm = {
 		.reporting_mta = n->cf->hostname,
 		.from_addr = n->cf->notice_from,
@@ -105,6 +116,7 @@ static int build(notices_t *n, const store_message_t *m, const store_notice_job_
 		.orig_subject = m->subject,
 		.orig = m->raw,
 		.origlen = m->rawlen,
+		.message_id = id,
 	};
 	rc = notice_build_dsn(&nm, r, nj, out, outlen, err, errlen);
 	free(r);
@@ -118,8 +130,19 @@ static void finish(notices_t *n)
 	long now = (long)time(NULL);
 
 	/* The handles are reused by the next injection: all must be closed. */
-	if (!n->exit_seen || !n->proc_closed || !n->pipe_closed || !n->timer_closed)
+	if (!n->exit_seen || !n->proc_closed || !n->timer_closed)
 		return;
+	/* The dialer is stopping and its runner may have closed the store
+	 * already: record nothing. The notice stays due, and the next dialer
+	 * hands it over again with the same Message-ID, as after a crash. */
+	if (n->closing) {
+		log_msg(LOG_INFO, "notice: message=%ld, status=unrecorded, sendmail_exit=%lld, reason=\"dialer stopping\"",
+		    n->message, (long long)n->exit_status);
+		free(n->text);
+		free(n->jobs);
+		free(n);
+		return;
+	}
 	if (n->exit_status == 0) {
 		if (store_notice_sent(n->st, n->message, n->jobs, n->njobs, n->kind, n->action,
 		    n->msgid, now, err, sizeof(err)) < 0)
@@ -157,13 +180,6 @@ static void on_timer_closed(uv_handle_t *h)
 	finish(n);
 }
 
-static void on_pipe_closed(uv_handle_t *h)
-{
-	notices_t *n = h->data;
-	n->pipe_closed = 1;
-	finish(n);
-}
-
 static void on_proc_closed(uv_handle_t *h)
 {
 	notices_t *n = h->data;
@@ -179,16 +195,6 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 	uv_close((uv_handle_t *)p, on_proc_closed);
 	uv_timer_stop(&n->timer);
 	uv_close((uv_handle_t *)&n->timer, on_timer_closed);
-	if (!uv_is_closing((uv_handle_t *)&n->in))
-		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
-}
-
-static void on_written(uv_write_t *w, int status)
-{
-	notices_t *n = w->data;
-	/* EOF on the child's stdin ends the message for sendmail -t. */
-	if (!uv_is_closing((uv_handle_t *)&n->in))
-		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -199,11 +205,36 @@ static void on_timeout(uv_timer_t *t)
 	uv_process_kill(&n->proc, SIGKILL);
 }
 
+/* text_fd - an anonymous file holding text, read from its start; or -1 */
+static int text_fd(const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = memfd_create("faxgate-notice", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* inject - start sendmail with text on its stdin; 0, or -1 if it cannot start */
 static int inject(notices_t *n)
 {
 	char *args[8];
-	int a = 0, rc;
+	int a = 0, rc, fd;
 	uv_stdio_container_t io[3];
 	uv_process_options_t o;
 
@@ -218,10 +249,20 @@ static int inject(notices_t *n)
 	args[a++] = "-oi";
 	args[a] = NULL;
 	memset(&o, 0, sizeof(o));
-	uv_pipe_init(n->loop, &n->in, 0);
-	n->in.data = n;
-	io[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-	io[0].data.stream = (uv_stream_t *)&n->in;
+	n->exit_seen = n->proc_closed = n->timer_closed = 0;
+	if ((fd = text_fd(n->text)) < 0) {
+		log_msg(LOG_ERR, "notice: message=%ld, status=deferred, reason=\"cannot stage the notice: %s\"",
+		    n->message, strerror(errno));
+		/* Retried like a failed sendmail; finish() runs from the loop. */
+		n->exit_status = 75;
+		n->exit_seen = n->proc_closed = 1;
+		uv_timer_init(n->loop, &n->timer);
+		n->timer.data = n;
+		uv_close((uv_handle_t *)&n->timer, on_timer_closed);
+		return 0;
+	}
+	io[0].flags = UV_INHERIT_FD;
+	io[0].data.fd = fd;
 	io[1].flags = UV_IGNORE;
 	io[2].flags = UV_INHERIT_FD;
 	io[2].data.fd = 2;
@@ -231,8 +272,9 @@ static int inject(notices_t *n)
 	o.stdio_count = 3;
 	o.exit_cb = on_exit_cb;
 	n->proc.data = n;
-	n->exit_seen = n->proc_closed = n->pipe_closed = n->timer_closed = 0;
-	if ((rc = uv_spawn(n->loop, &n->proc, &o)) != 0) {
+	rc = uv_spawn(n->loop, &n->proc, &o);
+	close(fd);		/* the child has its own copy */
+	if (rc != 0) {
 		log_msg(LOG_ERR, "notice: message=%ld, status=deferred, reason=\"cannot run %s: %s\"",
 		    n->message, n->cf->sendmail, uv_strerror(rc));
 		/* A failed uv_spawn still leaves an initialised handle. */
@@ -240,16 +282,11 @@ static int inject(notices_t *n)
 		n->exit_seen = 1;
 		n->timer_closed = 1;
 		uv_close((uv_handle_t *)&n->proc, on_proc_closed);
-		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
 		return 0;
 	}
 	uv_timer_init(n->loop, &n->timer);
 	n->timer.data = n;
 	uv_timer_start(&n->timer, on_timeout, INJECT_TIMEOUT_MS, 0);
-	n->buf = uv_buf_init(n->text, (unsigned)strlen(n->text));
-	n->wr.data = n;
-	if (uv_write(&n->wr, (uv_stream_t *)&n->in, &n->buf, 1, on_written) != 0)
-		uv_close((uv_handle_t *)&n->in, on_pipe_closed);
 	return 0;
 }
 
@@ -348,7 +385,7 @@ static int take_mdn(notices_t *n, long job)
 	store_message_t m;
 	store_notice_job_t j;
 	notice_rcpt_t r;
-	char err[512];
+	char err[512], mdnid[300];
 	size_t len;
 	long now = (long)time(NULL);
 
@@ -382,11 +419,13 @@ static int take_mdn(notices_t *n, long job)
 	r.diagnostic = j.job.diagnostic[0] ? j.job.diagnostic : NULL;
 	r.number = j.job.dial;
 	r.cause = j.last_error[0] ? j.last_error : r.diagnostic;
+	/* Stable, as for a DSN (see build()): one MDN per job. */
+	snprintf(mdnid, sizeof(mdnid), "faxgate.mdn.%ld.%ld@%s", m.id, job, n->cf->hostname);
 	notice_msg_t nm = {
 		.reporting_mta = n->cf->hostname, .from_addr = n->cf->notice_from,
 		.return_path = m.sender, .orig_message_id = m.message_id,
 		.orig_subject = m.subject, .orig = m.raw, .origlen = m.rawlen,
-		.arrival_date = m.received_at,
+		.arrival_date = m.received_at, .message_id = mdnid,
 	};
 	if (notice_build_mdn(&nm, &r, &n->text, &len, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "notice: job=%ld, kind=mdn, status=build_error, reason=\"%s\"", job, err);

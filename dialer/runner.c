@@ -4,12 +4,15 @@
  * Everything here runs on the dialer's one libuv loop. Blocking work is
  * elsewhere: rendering in libuv's thread pool (Ghostscript as a child of
  * the worker), the fax itself inside the channel driver, notices in
- * sendmail children. The store calls are short SQLite transactions.
- * XXX they are synchronous on the loop; with a slow disk they should move
- * to the thread pool (uv_queue_work), which the store API allows since a
- * store_t is used by one thread at a time.
+ * sendmail children. The store calls are short SQLite transactions; the
+ * two that come while calls are running, the lease renewal and the pages
+ * confirmed, are committed by bgwrite(3) on a thread of its own, so a slow
+ * fsync does not stall the media clock. XXX the others (claim, attempt
+ * begin and end, received faxes) are still on the loop, between calls
+ * of that channel but not of the others.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "chan.h"
 #include "chan_sim.h"
 #include "chan_sip.h"
@@ -53,6 +57,7 @@ struct runner {
 	uv_loop_t *loop;
 	const config_t *cf;
 	store_t *st;
+	bgwrite_t *bg;		/* lease renewals and pages confirmed */
 	char owner[160];
 	slot_t *slots;
 	size_t nslots;
@@ -64,10 +69,21 @@ struct runner {
 	void (*stop_done)(void *);
 	void *stop_arg;
 	int closing_handles;
+	atomic_uint nbusy;	/* slots holding a job, for runner_channels */
 };
 
 static void job_call(slot_t *s);
 static void do_kick(uv_timer_t *t);
+
+/* set_busy - a slot takes or leaves a job; keeps the count other threads read */
+static void set_busy(slot_t *s, int busy)
+{
+	if (busy && !s->busy)
+		atomic_fetch_add_explicit(&s->r->nbusy, 1, memory_order_relaxed);
+	else if (!busy && s->busy)
+		atomic_fetch_sub_explicit(&s->r->nbusy, 1, memory_order_relaxed);
+	s->busy = busy;
+}
 
 /* dtmf_of - the /DTMF=digits qualifier of a fax address (an onramp
  * gateway's DTMF address, sent after the answer) into buf, "" if none */
@@ -145,7 +161,8 @@ static const char *notice_for(const runner_t *r, const store_job_t *j, const cha
 /* slot_free - the slot's job is over; look for more work */
 static void slot_free(slot_t *s)
 {
-	s->busy = s->in_call = s->rendering = 0;
+	set_busy(s, 0);
+	s->in_call = s->rendering = 0;
 	runner_kick(s->r);
 	notices_kick(s->r->notices);
 	if (s->r->stopping && s->r->stop_done)
@@ -168,6 +185,7 @@ static void job_end(slot_t *s, const fax_result_t *res, int was_call)
 		.bit_rate = res->bit_rate, .ecm = res->ecm, .outcome = outcome,
 		.status = res->status, .error_code = res->error_code, .error_text = res->error_text };
 
+	bgwrite_forget(r->bg, j->id);	/* this end records the pages */
 	if (res->cls == FAX_OK) {
 		u.state = "done";
 		if (j->pages_total > 0)
@@ -244,11 +262,8 @@ static void fail_local(slot_t *s, int permanent, const char *reason)
 static void on_page(void *arg, int pages)
 {
 	slot_t *s = arg;
-	char err[512];
 
-	if (store_job_progress(s->r->st, s->job.id, s->r->owner, s->first_page - 1 + pages,
-	    err, sizeof(err)) < 0)
-		log_msg(LOG_ERR, "job=%ld: status=store_error, reason=\"%s\"", s->job.id, err);
+	bgwrite_progress(s->r->bg, s->job.id, s->first_page - 1 + pages);
 }
 
 static void on_done(void *arg, const fax_result_t *res)
@@ -304,7 +319,7 @@ static void job_call(slot_t *s)
 	if (store_attempt_begin(r->st, j->id, r->owner, &a, err, sizeof(err)) < 0) {
 		/* Lease lost (or the store failed): the job is not ours to call. */
 		log_msg(LOG_ERR, "job=%ld: status=not_called, reason=\"%s\"", j->id, err);
-		s->busy = 0;
+		set_busy(s, 0);
 		runner_kick(r);
 		return;
 	}
@@ -390,7 +405,7 @@ static void job_render(slot_t *s)
 /* job_start - a claimed job enters a slot */
 static void job_start(slot_t *s, const store_job_t *j)
 {
-	s->busy = 1;
+	set_busy(s, 1);
 	s->job = *j;
 	log_msg(LOG_INFO, "job=%ld: claimed, message=%ld, number=%s, attempts=%d, pages_confirmed=%d",
 	    j->id, j->message, j->number, j->attempts, j->pages_confirmed);
@@ -448,10 +463,8 @@ void runner_kick(runner_t *r)
 static void on_lease_timer(uv_timer_t *t)
 {
 	runner_t *r = t->data;
-	char err[512];
 
-	if (store_lease_renew(r->st, r->owner, now_s() + (long)r->cf->lease, err, sizeof(err)) < 0)
-		log_msg(LOG_ERR, "status=store_error, reason=\"lease renewal: %s\"", err);
+	bgwrite_lease(r->bg, now_s() + (long)r->cf->lease);
 }
 
 /* runner_new - see runner.h */
@@ -585,9 +598,15 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 	}
 	r->loop = loop;
 	r->cf = cf;
+	atomic_init(&r->nbusy, 0);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(r->owner, sizeof(r->owner), "%s:%d:%lx", host, (int)getpid(), (unsigned long)random());
 	if ((r->st = store_open(cf->store, err, errlen)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	if ((r->bg = bgwrite_new(cf->store, r->owner, err, errlen)) == NULL) {
+		store_close(r->st);
 		free(r);
 		return NULL;
 	}
@@ -603,6 +622,7 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 		snprintf(tmp, sizeof(tmp), "%s: [sim] behaviour: %s", cf->path, err);
 		snprintf(err, errlen, "%s", tmp);
 		chan_sim_config_free(&r->sim);
+		bgwrite_free(r->bg);
 		store_close(r->st);
 		free(r);
 		return NULL;
@@ -610,6 +630,7 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 	if (strcmp(cf->driver, "sip") == 0 &&
 	    (r->sip = sipline_new(loop, cf, on_inbound, r, err, errlen)) == NULL) {
 		chan_sim_config_free(&r->sim);
+		bgwrite_free(r->bg);
 		store_close(r->st);
 		free(r);
 		return NULL;
@@ -642,6 +663,13 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 	return r;
 }
 
+/* runner_channels - slots holding a job and slots in all; from any thread */
+void runner_channels(runner_t *r, unsigned *busy, unsigned *total)
+{
+	*busy = atomic_load_explicit(&r->nbusy, memory_order_relaxed);
+	*total = (unsigned)r->nslots;
+}
+
 /* runner_reload - new calls use cf */
 void runner_reload(runner_t *r, const config_t *cf)
 {
@@ -661,6 +689,7 @@ static void runner_free(void *arg)
 	void *darg = r->stop_arg;
 
 	chan_sim_config_free(&r->sim);
+	bgwrite_free(r->bg);
 	store_close(r->st);
 	free(r->slots);
 	free(r);

@@ -8,6 +8,7 @@
  *	void runner_kick(runner_t *r);
  *	void runner_reload(runner_t *r, const config_t *cf);
  *	void runner_stop(runner_t *r, void (*done)(void *), void *arg);
+ *	void runner_channels(runner_t *r, unsigned *busy, unsigned *total);
  * DESCRIPTION
  *	runner_new opens the store and [dialer] channels channels of the
  *	configured driver on loop.
@@ -25,6 +26,9 @@
  *	runner_stop hangs up the calls in progress, hands their jobs back
  *	(due at once, resuming at the first unconfirmed page), waits for the
  *	notice in flight, closes every handle and calls done(arg).
+ *	runner_channels tells how many channels hold a job (rendering or
+ *	calling) and how many there are; unlike the others it may be called
+ *	from any thread (the metrics server's), until runner_stop is done.
  */
 #ifndef FAXGATE_RUNNER_H
 #define FAXGATE_RUNNER_H
@@ -40,5 +44,6 @@ runner_t *runner_new(uv_loop_t *loop, const config_t *cf, char *err, size_t errl
 void runner_kick(runner_t *r);
 void runner_reload(runner_t *r, const config_t *cf);
 void runner_stop(runner_t *r, void (*done)(void *), void *arg);
+void runner_channels(runner_t *r, unsigned *busy, unsigned *total);
 
 #endif

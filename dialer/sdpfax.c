@@ -133,6 +133,8 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+static int is_token(unsigned char c);
+
 /* parse_fingerprint - "alg HEX:HEX..." into *d, returns 0 or -1 */
 static int parse_fingerprint(const char *v, sdp_fax_dtls_t *d)
 {
@@ -141,7 +143,9 @@ static int parse_fingerprint(const char *v, sdp_fax_dtls_t *d)
 	while (*v == ' ')
 		v++;
 	for (; *v != '\0' && *v != ' '; v++) {
-		if (n + 1 >= sizeof d->fp_alg)
+		/* RFC 8122: the hash function is a token; anything else (a
+		 * ':' here) would not read back the same from our answer. */
+		if (n + 1 >= sizeof d->fp_alg || !is_token((unsigned char)*v))
 			return -1;
 		d->fp_alg[n++] = (char)tolower((unsigned char)*v);
 	}
@@ -405,14 +409,23 @@ static int is_token(unsigned char c)
 static int mline_ok(const char *v, size_t len)
 {
 	size_t i;
-	int field = -1, blank = 1;
-	unsigned char c;
+	int field = -1, blank = 1, slashes = 0;
+	unsigned char c, prev = 0;
 
-	/* media SP port ["/" integer] SP proto 1*(SP fmt), blanks tolerated */
+	/*
+	 * media SP port ["/" integer] SP proto 1*(SP fmt), blanks tolerated;
+	 * proto is token *("/" token). A '/' that starts or ends a field or
+	 * follows another would reach the answer we write ("m=x 0 / y"),
+	 * which Sofia then refuses: so a '/' only joins two tokens, and the
+	 * port has at most one.
+	 */
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)v[i];
 		if (c == ' ' || c == '\t' || c == '\r') {
+			if (prev == '/')
+				return 0;
 			blank = 1;
+			prev = 0;
 			continue;
 		}
 		field += blank;
@@ -420,6 +433,10 @@ static int mline_ok(const char *v, size_t len)
 		if (is_token(c) ? field == 1 && !isdigit(c) :
 		    c != '/' || (field != 1 && field != 2))
 			return 0;
+		if (c == '/' && (prev == 0 || prev == '/' ||
+		    (field == 1 && ++slashes > 1)))
+			return 0;
+		prev = c;
 	}
 	return field >= 3;
 }

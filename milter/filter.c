@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -21,16 +22,19 @@
 #include <strings.h>
 #include <time.h>
 
+#include "counters.h"
 #include "faxaddr.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
 #include "policy.h"
+#include "smime.h"
 #include "store.h"
 #include "wake.h"
 #include "xtext.h"
 
 static const config_t *cf;
+static const smime_t *smime;	/* CA store; NULL when no domain requires S/MIME */
 
 /*
  * Group commit. SQLite allows one writer at a time, and each commit costs
@@ -45,6 +49,7 @@ static const config_t *cf;
 struct pending {
 	store_submission_t sub;
 	int rc;
+	int full;		/* failed for want of space (ENOSPC, store.h) */
 	char err[512];
 	int done;
 	struct pending *next;
@@ -64,6 +69,7 @@ struct frcpt {
 	faxaddr_t fa;
 	char dial[64];
 	const char *domain;	/* the config's name for it */
+	int smime;		/* its domain requires an S/MIME signature */
 	char *notify;
 	char *orcpt;
 };
@@ -196,8 +202,10 @@ static int group_submit(struct conn *c, struct pending *p)
 		committing = 1;
 		pthread_mutex_unlock(&commit_lock);
 
+		errno = 0;
 		store_t *st = conn_store(c, err, sizeof(err));
 		int rc = st ? store_submit_batch(st, subs, n, err, sizeof(err)) : -1;
+		int full = rc < 0 && errno == ENOSPC;
 		if (rc < 0)
 			store_failed(c);
 
@@ -205,6 +213,7 @@ static int group_submit(struct conn *c, struct pending *p)
 		q = batch;
 		for (size_t i = 0; i < n; i++, q = q->next) {
 			q->rc = rc;
+			q->full = full;
 			if (rc < 0)
 				snprintf(q->err, sizeof(q->err), "%s", err);
 			q->done = 1;
@@ -313,6 +322,7 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 	memset(&r, 0, sizeof(r));
 	if (faxaddr_parse(argv[0], &r.fa, why, sizeof(why)) < 0) {
 		log_msg(LOG_INFO, "%s: reject=rcpt, rcpt=\"%s\", reply=553, reason=\"%s\"", qid(ctx), quoted, why);
+		counters_add(C_RCPT_ADDRESS);
 		if (faxaddr_is_fax_local(local))
 			reply(ctx, "553", "5.1.3", "Bad fax address syntax: %s", why);
 		else
@@ -321,17 +331,20 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 	}
 	if (c->nrcpts >= cf->max_fax_recipients) {
 		log_msg(LOG_INFO, "%s: reject=rcpt, rcpt=\"%s\", reply=452, reason=too_many", qid(ctx), quoted);
+		counters_add(C_RCPT_TOO_MANY);
 		reply(ctx, "452", "4.5.3", "Too many fax recipients in one message (limit %u)", cf->max_fax_recipients);
 		return SMFIS_TEMPFAIL;
 	}
 	if (policy_sender(cf, c->client_addr, c->auth_user, c->sender, why, sizeof(why)) < 0) {
 		log_msg(LOG_INFO, "%s: reject=rcpt, rcpt=\"%s\", reply=550, reason=\"%s\"", qid(ctx), quoted, why);
 		reply(ctx, "550", "5.7.1", "Sender not allowed to send faxes: %s", why);
+		counters_add(C_RCPT_SENDER);
 		return SMFIS_REJECT;
 	}
 	if (dialplan_check(fd->dialplan, r.fa.number, why, sizeof(why)) != DIALPLAN_ALLOW) {
 		log_msg(LOG_INFO, "%s: reject=rcpt, rcpt=\"%s\", reply=550, reason=\"%s\"", qid(ctx), quoted, why);
 		reply(ctx, "550", "5.7.1", "Destination %s not allowed by the dial plan (%s)", r.fa.number, why);
+		counters_add(C_RCPT_DIALPLAN);
 		return SMFIS_REJECT;
 	}
 	if (cf->rate_per_hour) {
@@ -341,11 +354,13 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 		if (rc < 0) {
 			store_failed(c);
 			log_msg(LOG_ERR, "%s: tempfail=rcpt, rcpt=\"%s\", reply=451, reason=\"%s\"", qid(ctx), quoted, why);
+			counters_add(C_RCPT_STORE);
 			reply(ctx, "451", "4.3.0", "Fax gateway store unavailable, try again later");
 			return SMFIS_TEMPFAIL;
 		}
 		if (rc > 0) {
 			log_msg(LOG_INFO, "%s: reject=rcpt, rcpt=\"%s\", reply=450, reason=rate_limit", qid(ctx), quoted);
+			counters_add(C_RCPT_RATE);
 			reply(ctx, "450", "4.7.1", "%s", why);
 			return SMFIS_TEMPFAIL;
 		}
@@ -354,6 +369,7 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 		log_msg(LOG_ERR, "%s: reject=rcpt, rcpt=\"%s\", reply=550, reason=\"dial string from [dialplan] rewrite longer than %zu\"",
 		    qid(ctx), quoted, sizeof(r.dial) - 1);
 		reply(ctx, "550", "5.7.1", "Destination %s not allowed by the dial plan (its rewritten dial string is too long)", r.fa.number);
+		counters_add(C_RCPT_DIALPLAN);
 		return SMFIS_REJECT;
 	}
 	struct frcpt *nr = realloc(c->rcpts, (c->nrcpts + 1) * sizeof(*nr));
@@ -363,8 +379,10 @@ static sfsistat fg_envrcpt(SMFICTX *ctx, char **argv)
 	r.arg = strdup(argv[0]);
 	r.addr = strip_angle(argv[0]);
 	r.domain = fd->name;
+	r.smime = fd->smime_required;
 	rcpt_params(argv, &r);
 	c->rcpts[c->nrcpts++] = r;
+	counters_add(C_RCPT_ACCEPTED);
 	return SMFIS_CONTINUE;
 }
 
@@ -396,6 +414,7 @@ static sfsistat too_big(SMFICTX *ctx)
 {
 	log_msg(LOG_INFO, "%s: reject=message, reply=552, reason=size, limit=%zu", qid(ctx), cf->max_message_size);
 	reply(ctx, "552", "5.3.4", "Message too big for the fax gateway (limit %zu bytes)", cf->max_message_size);
+	counters_add(C_MSG_SIZE);
 	return SMFIS_REJECT;
 }
 
@@ -471,6 +490,68 @@ static void dedup_key(const struct conn *c, const char *message_id,
 
 static const char *const kind_names[] = { "", "tiff", "pdf", "ps", "text" };
 
+static const char *const smime_names[] = { "verified", "unsigned", "malformed",
+	"bad_signature", "untrusted", "expired", "error" };
+
+/* signer_mismatch - the 550 for a signer who is not addr (what names it) */
+static sfsistat signer_mismatch(SMFICTX *ctx, const smime_result_t *res, const char *what, const char *addr)
+{
+	char why[400], qs[500];
+
+	if (!res->signers || !res->signers[0])
+		snprintf(why, sizeof(why), "S/MIME signer certificate names no e-mail address");
+	else
+		snprintf(why, sizeof(why), "S/MIME signer <%.100s> does not match %s %s%.100s%s",
+		    res->signers[0], what, addr ? "<" : "(", addr ? addr : "there is none", addr ? ">" : ")");
+	log_quote(qs, sizeof(qs), why);
+	log_msg(LOG_INFO, "%s: reject=message, reply=550, status=5.7.1, smime=mismatch, reason=\"%s\"", qid(ctx), qs);
+	reply(ctx, "550", "5.7.1", "%s", why);
+	return SMFIS_REJECT;
+}
+
+/*
+ * smime_check - when a fax recipient's domain requires it, verify the
+ * message's S/MIME signature and that the signer is the envelope sender
+ * (the From: address is checked once intake has read it). Returns
+ * SMFIS_CONTINUE with *checked set when res holds the verified message,
+ * SMFIS_CONTINUE with *checked 0 when no check is required, or the
+ * status of the reply already set.
+ */
+static sfsistat smime_check(SMFICTX *ctx, struct conn *c, smime_result_t *res, int *checked)
+{
+	char why[400], qs[500];
+	int rc, need = 0;
+
+	*checked = 0;
+	for (size_t i = 0; i < c->nrcpts; i++)
+		need |= c->rcpts[i].smime;
+	if (!need)
+		return SMFIS_CONTINUE;
+	if (!smime) {
+		/* main() loads the CA store whenever a domain requires it. */
+		log_msg(LOG_ERR, "%s: tempfail=message, reply=451, reason=\"no S/MIME CA store loaded\"", qid(ctx));
+		reply(ctx, "451", "4.3.0", "Fax gateway cannot check signatures now, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	rc = smime_verify(smime, c->raw, c->rawlen, res, why, sizeof(why));
+	log_quote(qs, sizeof(qs), why);
+	if (rc == SMIME_ERROR) {
+		log_msg(LOG_ERR, "%s: tempfail=message, reply=451, smime=error, reason=\"%s\"", qid(ctx), qs);
+		reply(ctx, "451", "4.3.0", "Fax gateway could not check the signature, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (rc != SMIME_OK) {
+		log_msg(LOG_INFO, "%s: reject=message, reply=550, status=5.7.1, smime=%s, reason=\"%s\"",
+		    qid(ctx), smime_names[rc], qs);
+		reply(ctx, "550", "5.7.1", "%s", why);
+		return SMFIS_REJECT;
+	}
+	if (!smime_signer_is(res, c->sender))
+		return signer_mismatch(ctx, res, "the envelope sender", c->sender);
+	*checked = 1;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat fg_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
@@ -480,8 +561,10 @@ static sfsistat fg_eom(SMFICTX *ctx)
 	int rc, *queued = NULL;
 	store_doc_t *docs = NULL;
 	store_rcpt_t *rcpts = NULL;
-	sfsistat ret = SMFIS_TEMPFAIL;
+	sfsistat ret = SMFIS_TEMPFAIL, sv;
 	size_t nnew = 0;
+	smime_result_t sres = { 0 };
+	int verified;
 
 	if (!c)
 		return SMFIS_TEMPFAIL;
@@ -489,18 +572,26 @@ static sfsistat fg_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->too_big)
 		return too_big(ctx);
+	if ((sv = smime_check(ctx, c, &sres, &verified)) != SMFIS_CONTINUE) {
+		smime_result_free(&sres);
+		return sv;
+	}
 	intake_limits_default(&lim);
 	lim.max_docs = cf->max_documents;
 	lim.tiff.max_pages = cf->tiff_max_pages;
 	lim.tiff.max_width = cf->tiff_max_width;
 	lim.tiff.max_height = cf->tiff_max_height;
 	memset(&in, 0, sizeof(in));
-	rc = intake_parse(c->raw, c->rawlen, &lim, &in, err, sizeof(err));
+	/* A signed message is faxed as verified: only the signed entity. */
+	rc = intake_parse(verified ? sres.content : c->raw, verified ? sres.len : c->rawlen,
+	    &lim, &in, err, sizeof(err));
 	if (rc == INTAKE_ERROR) {
 		log_quote(qs, sizeof(qs), err);
 		log_msg(LOG_ERR, "%s: tempfail=message, reply=451, reason=\"%s\"", qid(ctx), qs);
 		reply(ctx, "451", "4.3.0", "Fax gateway could not read the message, try again later");
+		counters_add(C_MSG_UNREADABLE);
 		intake_free(&in);
+		smime_result_free(&sres);
 		return SMFIS_TEMPFAIL;
 	}
 	if (rc != INTAKE_OK) {
@@ -508,8 +599,22 @@ static sfsistat fg_eom(SMFICTX *ctx)
 		log_quote(qs, sizeof(qs), err);
 		log_msg(LOG_INFO, "%s: reject=message, reply=554, status=%s, reason=\"%s\"", qid(ctx), xcode, qs);
 		reply(ctx, "554", xcode, "%s", err);
+		counters_add(rc == INTAKE_NOFAX ? C_MSG_NOFAX : C_MSG_CONTENT);
 		intake_free(&in);
+		smime_result_free(&sres);
 		return SMFIS_REJECT;
+	}
+	/* RFC 8550 section 3: the From: address must be the signer's too. */
+	if (verified && !smime_signer_is(&sres, in.from)) {
+		sv = signer_mismatch(ctx, &sres, "the From: address", in.from);
+		intake_free(&in);
+		smime_result_free(&sres);
+		return sv;
+	}
+	if (verified) {
+		char qsig[300];
+		log_quote(qsig, sizeof(qsig), sres.signers[0]);
+		log_msg(LOG_INFO, "%s: smime=verified, signer=<%s>", qid(ctx), qsig);
 	}
 	dedup_key(c, in.message_id, macro(ctx, "i"), key, sizeof(key));
 	docs = calloc(in.ndocs ? in.ndocs : 1, sizeof(*docs));
@@ -539,11 +644,19 @@ static sfsistat fg_eom(SMFICTX *ctx)
 		.received_at = (long)time(NULL), .raw = c->raw, .rawlen = c->rawlen,
 	};
 	struct pending p = { .sub = { &msg, docs, in.ndocs, rcpts, c->nrcpts, queued } };
+	/* The commit may wait for the store's lock (busy timeout): say so,
+	 * so an operator (and t/43) can tell a slow end-of-message apart. */
+	log_msg(LOG_DEBUG, "%s: commit=start, fax_rcpts=%zu, size=%zu", qid(ctx), c->nrcpts, c->rawlen);
 	if (group_submit(c, &p) < 0) {
 		snprintf(err, sizeof(err), "%s", p.err);
 		log_quote(qs, sizeof(qs), err);
-		log_msg(LOG_ERR, "%s: tempfail=message, reply=451, reason=\"%s\"", qid(ctx), qs);
-		reply(ctx, "451", "4.3.0", "Fax gateway store unavailable, try again later");
+		/* RFC 5321 452 / RFC 3463 4.3.1: the client knows it is space. */
+		log_msg(LOG_ERR, "%s: tempfail=message, reply=%s, reason=\"%s\"", qid(ctx), p.full ? "452" : "451", qs);
+		if (p.full)
+			reply(ctx, "452", "4.3.1", "Fax gateway store is full, try again later");
+		else
+			reply(ctx, "451", "4.3.0", "Fax gateway store unavailable, try again later");
+		counters_add(C_MSG_STORE);
 		goto out;
 	}
 	/* Committed. Only now may the fax recipients leave the envelope. */
@@ -559,9 +672,11 @@ static sfsistat fg_eom(SMFICTX *ctx)
 			/* The jobs are safe; a retry by the client is a duplicate. */
 			log_msg(LOG_ERR, "%s: tempfail=message, reply=451, reason=\"delrcpt failed\"", qid(ctx));
 			reply(ctx, "451", "4.3.0", "Fax gateway could not update the envelope, try again later");
+			counters_add(C_MSG_ENVELOPE);
 			goto out;
 		}
 	}
+	counters_add(nnew ? C_MSG_ACCEPTED : C_MSG_DUPLICATE);
 	if (nnew)
 		wake_dialer(cf->dialer_socket);
 	ret = c->nother ? SMFIS_CONTINUE : SMFIS_DISCARD;
@@ -570,6 +685,7 @@ out:
 	free(rcpts);
 	free(queued);
 	intake_free(&in);
+	smime_result_free(&sres);
 	message_reset(c);
 	return ret;
 }
@@ -611,10 +727,11 @@ static struct smfiDesc desc = {
 	.xxfi_close = fg_close,
 };
 
-/* filter_init - set the configuration the callbacks use */
-void filter_init(const config_t *config)
+/* filter_init - set the configuration and the S/MIME CA store the callbacks use */
+void filter_init(const config_t *config, const smime_t *sm)
 {
 	cf = config;
+	smime = sm;
 }
 
 /* filter_desc - the callbacks, for smfi_register */

@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG "/etc/faxgate/faxgate.conf"
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	config_t *cf;
 	store_t *st;
+	smime_t *sm = NULL;
 
 	while ((opt = getopt(argc, argv, "c:ft")) != -1) {
 		switch (opt) {
@@ -108,13 +111,22 @@ int main(int argc, char **argv)
 		return 75;
 	}
 	store_close(st);
+	/* The CA store is loaded once, as the milter user, so that a bad
+	 * smime_ca stops the start (and -t) rather than every fax. */
+	for (size_t i = 0; i < cf->ndomains && !sm; i++)
+		if (cf->domains[i].smime_required &&
+		    (sm = smime_open(cf->smime_ca, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "faxgate-milter: [policy] smime_ca: %s\n", err);
+			return 78;
+		}
 	if (test) {
 		printf("faxgate-milter: %s: configuration and store OK\n", path);
+		smime_close(sm);
 		config_free(cf);
 		return 0;
 	}
 	intake_init();
-	filter_init(cf);
+	filter_init(cf, sm);
 	if (smfi_setconn(cf->milter_socket) == MI_FAILURE ||
 	    smfi_register(*filter_desc()) == MI_FAILURE) {
 		fprintf(stderr, "faxgate-milter: cannot set up milter socket %s\n", cf->milter_socket);
@@ -131,9 +143,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "faxgate-milter: daemon: %s\n", strerror(errno));
 		return 71;
 	}
-	log_msg(LOG_INFO, "start: socket=%s, store=%s, domains=%zu", cf->milter_socket, cf->store, cf->ndomains);
+	/* After daemon(): a fork keeps only the calling thread, and the
+	 * metrics server runs its own. Its counters restart with the milter. */
+	metrics_server_t *metrics = NULL;
+	if (*cf->milter_metrics &&
+	    !(metrics = metrics_start(cf->milter_metrics, counters_fill, NULL, err, sizeof(err)))) {
+		log_msg(LOG_ERR, "start: status=failed, reason=\"%s\"", err);
+		return 71;
+	}
+	log_msg(LOG_INFO, "start: socket=%s, store=%s, domains=%zu, metrics=%s", cf->milter_socket,
+	    cf->store, cf->ndomains, *cf->milter_metrics ? cf->milter_metrics : "off");
 	int rc = smfi_main();
+	metrics_stop(metrics);
 	log_msg(LOG_INFO, "stop: status=%d", rc);
+	smime_close(sm);
 	config_free(cf);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

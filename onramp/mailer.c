@@ -209,8 +209,11 @@ static int inject(mailer_t *m, const store_inbound_row_t *r, const char *text, s
 {
 	const char **argv;
 	char *list = strdup(r->targets), *save = NULL;
-	size_t a = 0, n = 9;	/* 7 fixed, a target per blank + 1, the NULL */
+	size_t a = 0, n = 11;	/* 9 fixed, a target per blank + 1, the NULL */
 	child_result_t res;
+	char envid[64];
+
+	snprintf(envid, sizeof(envid), "faxgate.inbound.%ld.%ld", r->id, r->received_at);
 
 	for (const char *p = r->targets; *p; p++)
 		n += *p == ' ';
@@ -226,6 +229,10 @@ static int inject(mailer_t *m, const store_inbound_row_t *r, const char *text, s
 	}
 	argv[a++] = "-f";
 	argv[a++] = m->cf->onramp_envelope_from;
+	/* The envelope id comes back in a delivery report (RFC 3461), so
+	 * "faxgatectl inbound bounce" knows which fax a bounce is about. */
+	argv[a++] = "-V";
+	argv[a++] = envid;
 	argv[a++] = "-i";
 	/* "--": no recipient can be read as an option, whatever it is. */
 	argv[a++] = "--";

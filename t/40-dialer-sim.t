@@ -101,7 +101,7 @@ dsn_send bob@sender.test "FAX=+12025550110@$FD" "" "NOTIFY=SUCCESS" busy@t >/dev
 J=$(job_of +12025550110)
 wait_state "$J" done 60
 is "$(job_field "$J" state)" done "busy twice then answered: done"
-is "$(sql "SELECT group_concat(outcome || ':' || ifnull(error_code, '-'), ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt)")" \
+is "$(sql "SELECT group_concat(outcome || ':' || ifnull(error_code, '-'), ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt) AS a")" \
     "retry:Q850:17 retry:Q850:17 ok:OK" "three attempts: busy, busy, ok"
 maildir_wait "$(box bob)" 1 30
 like "$(cat "$(box bob)"/new/*)" 'Action: delivered' "one delivered DSN for bob"
@@ -118,7 +118,7 @@ A1=$(far +12025550120 "$J" 1); A2=$(far +12025550120 "$J" 2); R=$(render_of "$J"
 is "$(tiff_pages "$A1") $(tiff_pages "$A2")" "2 2" "first call delivered 2 pages, the second 2 more"
 page_same "$R" 3 "$A2" 1 && page_same "$R" 4 "$A2" 2
 ok $? "the second call carried exactly pages 3 and 4"
-is "$(sql "SELECT group_concat(first_page || '+' || pages_sent, ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt)")" \
+is "$(sql "SELECT group_concat(first_page || '+' || pages_sent, ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt) AS a")" \
     "1+2 3+2" "attempts: pages 1-2, then 3-4"
 
 # --- not a fax machine: no retry, failed DSN with 5.x; RET=FULL returns the message
@@ -227,7 +227,7 @@ is "$(maildir_count "$(box judy)")" 1 "exactly once"
 dsn_send kim@sender.test "FAX=+12025550180@$FD" "" "NOTIFY=NEVER" train@t >/dev/null
 J=$(job_of +12025550180)
 wait_state "$J" done 60
-is "$(sql "SELECT group_concat(outcome || ':' || error_code, ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt)")" \
+is "$(sql "SELECT group_concat(outcome || ':' || error_code, ' ') FROM (SELECT * FROM attempts WHERE job = $J ORDER BY attempt) AS a")" \
     "retry:T30_ERR_CANNOT_TRAIN ok:OK" "training failure, then delivered"
 is "$(sql "SELECT ecm FROM attempts WHERE job = $J AND attempt = 2")" 0 "the second attempt ran without ECM"
 is "$(sql "SELECT ecm || ' ' || modems FROM destinations WHERE number = '+12025550180'")" "0 v17" \

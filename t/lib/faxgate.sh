@@ -11,6 +11,10 @@
 #                               wait until it listens; sets MILTER_PID
 #   milter_kill                 SIGKILL it (libmilter lingers ~5 s on TERM)
 #   sql QUERY                   run QUERY on the test store, print the rows
+#
+# One suite, two backends: with FAXGATE_TEST_STORE=pg and FAXGATE_TEST_PG_DSN
+# (a libpq conninfo of an empty database, see t/lib/pg.sh and t/82-pg-suite.t)
+# fg_conf's store and sql use that PostgreSQL database instead of SQLite.
 #   fixtures                    make $W/fx/{one.pdf,two.pdf,one.tif,text.txt,
 #                               page.png}
 #   port_open PORT              0 when something listens on 127.0.0.1:PORT
@@ -40,7 +44,7 @@ fg_workdir() {
 fg_conf() {
 	local file=$1; shift
 	local -A kv=(
-		[general.store]="sqlite:$W/store/faxgate.db"
+		[general.store]="$(fg_store_spec)"
 		[general.dialer_socket]="$W/dialer.sock"
 		[general.hostname]="gw.faxgate.test"
 		[general.log_level]="info"
@@ -97,7 +101,21 @@ milter_start() {
 
 milter_kill() { kill -9 "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; true; }
 
-sql() { sqlite3 -batch -noheader "$W/store/faxgate.db" "$1"; }
+fg_store_spec() {
+	if [ "${FAXGATE_TEST_STORE:-}" = pg ]; then
+		echo "postgresql:$FAXGATE_TEST_PG_DSN"
+	else
+		echo "sqlite:$W/store/faxgate.db"
+	fi
+}
+
+sql() {
+	if [ "${FAXGATE_TEST_STORE:-}" = pg ]; then
+		psql -X -q -A -t -F '|' "$FAXGATE_TEST_PG_DSN" -c "$1"
+	else
+		sqlite3 -batch -noheader "$W/store/faxgate.db" "$1"
+	fi
+}
 
 fixtures() {
 	mkdir -p "$W/fx"

@@ -29,7 +29,8 @@
 #       (550 5.7.1). DSN advertised; XCLIENT allowed from 127.0.0.1
 #       (swaks --xclient-login bob gives {auth_authen}=bob);
 #       message_size_limit 50 MiB. $POSTFIX_MAIN_EXTRA: more "name = value"
-#       lines (newline-separated) for main.cf, applied last.
+#       lines (newline-separated) for main.cf, applied last;
+#       $POSTFIX_MASTER_EXTRA: "service/type=entry" lines for master.cf.
 #       The log is DIR/maillog.
 #   postfix_stop DIR            stop it and wait until the master is gone
 #   postfix_mailbox DIR USER@sender.test   print that user's Maildir path
@@ -225,6 +226,12 @@ EOF
 			[ -n "${line//[[:space:]]/}" ] || continue
 			postconf -c "$conf" -e "$line" || return 1
 		done <<<"$POSTFIX_MAIN_EXTRA"
+	fi
+	if [ -n "${POSTFIX_MASTER_EXTRA:-}" ]; then
+		while IFS= read -r line; do
+			[ -n "${line//[[:space:]]/}" ] || continue
+			postconf -c "$conf" -M "$line" || return 1
+		done <<<"$POSTFIX_MASTER_EXTRA"
 	fi
 	postconf -c "$conf" -M# smtp/inet &&
 	postconf -c "$conf" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd" &&

@@ -101,8 +101,8 @@ int main(void)
 	ok(strstr(e, "neither allow nor deny") != NULL, "bad dial plan default: %s", e);
 	is_str(load_err("[milter]\nuser = x\n"),
 	    ": no fax domain: set [fax] domains, e.g. domains = fax.example.com", "no domain");
-	is_str(load_err("[fax]\ndomains = a.example\n[general]\nstore = postgresql:host=x\n"),
-	    ": store 'postgresql:host=x': only sqlite:PATH (or a plain path) is supported", "unknown store");
+	is_str(load_err("[fax]\ndomains = a.example\n[general]\nstore = mysql:host=x\n"),
+	    ": store 'mysql:host=x': want sqlite:PATH (or a plain path) or postgresql:DSN", "unknown store");
 	{
 		/* [sip]: every refusal names the key and what is allowed */
 		static const struct { const char *text, *want; } sip[] = {

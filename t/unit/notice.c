@@ -493,6 +493,13 @@ static void test_delivered(void)
 	ok(has_field(b.text, "Cause:", "none"), "text: cause none");
 	ok(has_field(b.text, "Retry start time:", "none"), "text: no retry");
 	unbuild(&b);
+	/* A caller's stable Message-ID: a notice sent again is the same one. */
+	m.message_id = "faxgate.dsn.7.9.1.delivered.1@" HOST;
+	if (build(&b, &m, &r, 1, 0) != 0)
+		return;
+	is_str(hdr(b.msg, "Message-ID"), "<faxgate.dsn.7.9.1.delivered.1@" HOST ">",
+	       "the caller's Message-ID is used as given");
+	unbuild(&b);
 }
 
 /* test_delayed - Will-Retry-Until for delayed only */

@@ -41,7 +41,7 @@ int main(void)
 		return 1;
 	snprintf(dbpath, sizeof(dbpath), "%s/fax.db", dir);
 
-	st = store_open("postgresql:foo", err, sizeof(err));
+	st = store_open("mysql:foo", err, sizeof(err));
 	ok(st == NULL && strstr(err, "unknown backend"), "unknown backend refused: %s", err);
 	st = store_open("sqlite:/nonexistent/dir/fax.db", err, sizeof(err));
 	ok(st == NULL && strstr(err, "cannot open"), "missing directory: %s", err);

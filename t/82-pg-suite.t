@@ -1,0 +1,38 @@
+#!/bin/bash
+# One suite, two backends: end-to-end tests written for the SQLite store
+# run unchanged against a PostgreSQL store (t/lib/faxgate.sh's fg_conf and
+# sql honour FAXGATE_TEST_STORE=pg). Each gets a fresh database on one
+# private server. PG_SUITE= narrows or widens the list.
+. "$(dirname "$0")/lib/tap.sh"
+. "$(dirname "$0")/lib/pg.sh"
+
+SUITE=${PG_SUITE:-t/40-dialer-sim.t}
+[ -x "$FAXGATE_BUILD/faxgate-dialer" ] || bail "build first: $FAXGATE_BUILD/faxgate-dialer missing"
+pg_start
+base_dsn=$PG_DSN
+
+i=0
+for t in $SUITE; do
+	i=$((i + 1))
+	psql -X -q "$base_dsn" -c "CREATE DATABASE suite_$i" || bail "cannot create database suite_$i"
+	PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=suite_$i"
+	pg_compat
+	out=$(cd "$TOP" && FAXGATE_TEST_STORE=pg FAXGATE_TEST_PG_DSN=$PG_DSN \
+	    FAXGATE_BUILD=$FAXGATE_BUILD bash "$t" 2>&1)
+	rc=$?
+	# Every point of the inner test is one of ours, named after it.
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "$t (postgresql): ${line#ok [0-9]* - }" ;;
+		"not ok "*) ok 1 "$t (postgresql): ${line#not ok [0-9]* - }" ;;
+		"# "*) echo "$line" ;;
+		"Bail out!"*) echo "# $t: $line" ;;
+		esac
+	done <<<"$out"
+	is "$rc" 0 "$t (postgresql) exits 0"
+	like "$(grep -E '^1\.\.[0-9]+' <<<"$out")" '^1\.\.[1-9]' "$t (postgresql) ran to a plan with tests"
+	is "$(psql -X -A -t "$PG_DSN" -c "SELECT count(*) > 0 FROM jobs")" t \
+	    "$t (postgresql) really used the PostgreSQL store"
+done
+
+done_testing
