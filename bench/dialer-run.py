@@ -62,6 +62,8 @@ import subprocess
 import sys
 import time
 
+import benchmd
+
 
 def pct(values, p):
     v = sorted(values)
@@ -633,28 +635,16 @@ def cmd_report(args):
     gen.append(END)
     text = "\n".join(gen)
 
-    path = args.benchmarks
-    old = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        a = old.index(BEGIN)
-        b = old.index(END) + len(END)
-        new = old[:a] + text + old[b:]
-    else:
-        intro = [
-            "## Dialer", "",
-            "Throughput of `faxgate-dialer` through the store on the simulated line, the",
-            "queue latency from the milter's commit to the start of the call, and the",
-            "renderer's speed, each against a baseline in the same run. Written by",
-            "`bench/dialer` (the exact command is the last line of the block; not in",
-            "`make bench` yet). The part between the markers is rewritten by each run;",
-            "the method and the notes after it are by hand.", "",
-        ]
-        new = old.rstrip("\n") + "\n\n" + "\n".join(intro) + text + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, path)
-    print("wrote the Dialer section of %s" % path)
+    intro = [
+        "## Dialer", "",
+        "Throughput of `faxgate-dialer` through the store on the simulated line, the",
+        "queue latency from the milter's commit to the start of the call, and the",
+        "renderer's speed, each against a baseline in the same run. Written by",
+        "`bench/dialer` (the exact command is the last line of the block; not in",
+        "`make bench` yet). The part between the markers is rewritten by each run;",
+        "the method and the notes after it are by hand.", "",
+    ]
+    benchmd.write_section(args.benchmarks, BEGIN, END, text, intro, "Dialer")
     return 0
 
 

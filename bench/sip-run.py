@@ -50,6 +50,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import benchmd
 from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True	# no __pycache__ in bench/
@@ -620,28 +622,16 @@ def cmd_report(args):
     gen.append("")
     gen.append(END)
     text = "\n".join(gen)
-    path = args.benchmarks
-    old = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        a = old.index(BEGIN)
-        b = old.index(END) + len(END)
-        new = old[:a] + text + old[b:]
-    else:
-        intro = [
-            "## SIP", "",
-            "How many fax calls at once the SIP channel carries on this machine, and what",
-            "each costs against SpanDSP alone. Two `faxgate-dialer` processes on loopback:",
-            "A sends, B receives, in real time. Written by `bench/sip` (the exact command",
-            "is the last line of the block; not in `make bench` yet). The part between the",
-            "markers is rewritten by each run; the method and the notes after it are by hand.",
-            "",
-        ]
-        new = old.rstrip("\n") + "\n\n" + "\n".join(intro) + text + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, path)
-    print("wrote the SIP section of %s" % path)
+    intro = [
+        "## SIP", "",
+        "How many fax calls at once the SIP channel carries on this machine, and what",
+        "each costs against SpanDSP alone. Two `faxgate-dialer` processes on loopback:",
+        "A sends, B receives, in real time. Written by `bench/sip` (the exact command",
+        "is the last line of the block; not in `make bench` yet). The part between the",
+        "markers is rewritten by each run; the method and the notes after it are by hand.",
+        "",
+    ]
+    benchmd.write_section(args.benchmarks, BEGIN, END, text, intro, "SIP")
     return 0
 
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "render.h"
 #include "renderjob.h"
 
@@ -51,26 +52,6 @@ static int write_file(const char *path, const void *data, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-/* read_file - the whole file, malloc'ed; NULL on error */
-static unsigned char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n)
-		*len = (size_t)n;
-	else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
 }
 
 /* kind_of - the render kind for a stored document kind */
@@ -140,7 +121,7 @@ static int render_now(const config_t *cf, store_t *st, long message, char *err, 
 	default:
 		goto out;
 	}
-	if ((data = read_file(out, &len)) == NULL) {
+	if (file_read(out, 0, &data, &len, err, errlen) < 0) {
 		snprintf(err, errlen, "cannot read %.300s", out);
 		goto out;
 	}

@@ -24,6 +24,7 @@
 #include "chan.h"
 #include "chan_sim.h"
 #include "chan_sip.h"
+#include "fileio.h"
 #include "log.h"
 #include "notice.h"
 #include "notices.h"
@@ -475,7 +476,7 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 	runner_t *r = user;
 	const fax_result_t *res = in->result;
 	char err[512];
-	void *data = NULL;
+	unsigned char *data = NULL;
 	size_t len = 0;
 	long id = 0;
 	char masked[128] = "";
@@ -488,17 +489,8 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		else
 			snprintf(masked, sizeof(masked), "(%zu digits, not an address)", strlen(in->dtmf));
 	}
-	if (in->pages > 0) {
-		FILE *f = fopen(in->tiff, "rb");
-		long sz;
-
-		if (f && fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
-		    fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)sz)) != NULL &&
-		    fread(data, 1, (size_t)sz, f) == (size_t)sz)
-			len = (size_t)sz;
-		if (f)
-			fclose(f);
-	}
+	if (in->pages > 0 && file_read(in->tiff, 0, &data, &len, err, sizeof(err)) < 0)
+		len = 0;	/* logged below, the call is stored without pages */
 	/* Direct addressing carries the sender's T.33 subaddress on
 	 * (draft-ietf-fax-gateway-protocol 4.2.1): FAX=+N/T33S=SUB@domain. */
 	char targets[2048];

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "fileio.h"
 #include "log.h"
 #include "mail.h"
 #include "mailer.h"
@@ -111,30 +112,6 @@ static int put_file(const char *path, const void *data, size_t len, char *err, s
 	return close(fd) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
 }
 
-/* get_file - a whole file, malloc'ed, at most FILE_MAX bytes; 0 or -1 */
-static int get_file(const char *path, unsigned char **data, size_t *len, char *err,
-    size_t errlen)
-{
-	FILE *f = fopen(path, "rbe");
-	long n = -1;
-
-	*data = NULL;
-	*len = 0;
-	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n <= FILE_MAX &&
-	    fseek(f, 0, SEEK_SET) == 0 && (*data = malloc(n ? (size_t)n : 1)) != NULL &&
-	    fread(*data, 1, (size_t)n, f) == (size_t)n) {
-		fclose(f);
-		*len = (size_t)n;
-		return 0;
-	}
-	snprintf(err, errlen, "%s: %s", path, n > FILE_MAX ? "too large" : strerror(errno));
-	free(*data);
-	*data = NULL;
-	if (f)
-		fclose(f);
-	return -1;
-}
-
 /* make_pdf - the pages as a PDF through tiff2pdf; 0 or -1 with why */
 static int make_pdf(mailer_t *m, const work_t *w, unsigned char **pdf, size_t *len,
     char *err, size_t errlen)
@@ -147,7 +124,7 @@ static int make_pdf(mailer_t *m, const work_t *w, unsigned char **pdf, size_t *l
 		    r.message[0] ? ": " : "", r.message);
 		return -1;
 	}
-	if (get_file(w->pdf, pdf, len, err, errlen) < 0)
+	if (file_read(w->pdf, FILE_MAX, pdf, len, err, errlen) < 0)
 		return -1;
 	if (*len < 5 || memcmp(*pdf, "%PDF-", 5) != 0) {
 		snprintf(err, errlen, "%s wrote no PDF", m->cf->onramp_tiff2pdf);
@@ -356,7 +333,7 @@ static mailer_result_t deliver(mailer_t *m, store_inbound_row_t *r, long now)
 		work_close(&w);
 		return give_up(m, r, "unconvertible", err, now);
 	}
-	if (get_file(w.s, &tiff, &tifflen, err, sizeof(err)) < 0) {
+	if (file_read(w.s, FILE_MAX, &tiff, &tifflen, err, sizeof(err)) < 0) {
 		work_close(&w);
 		return injection_failed(m, r, err, now);
 	}

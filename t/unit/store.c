@@ -8,6 +8,7 @@
 
 #include "store.h"
 #include "tap.h"
+#include "sqltest.h"
 
 extern const char *const store_sqlite_migrations[];
 
@@ -17,18 +18,7 @@ static char dbpath[256];
 /* count - run a count(*) query against the file directly */
 static long count(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long n = -1;
-
-	sqlite3_open(dbpath, &db);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return n;
+	return sqltest_count(dbpath, sql);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "tap.h"
+#include "sqltest.h"
 
 extern const char *const store_sqlite_migrations[];
 
@@ -22,20 +23,7 @@ static char dbpath[256];
  * its own (so it sees only what was committed); -1 on error */
 static long count(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long n = -1;
-
-	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	} else
-		diag("%s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_close(db);
-	return n;
+	return sqltest_count(dbpath, sql);
 }
 
 /* fine - ok() for a store call meant to succeed; its error as a diag if not */
