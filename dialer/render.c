@@ -9,28 +9,28 @@
  * path to get right. The result is assembled last by copying the
  * compressed strips, because only then is the total known for
  * PageNumber and for the cover page, which shows the count.
+ *
+ * Running Ghostscript under limits is gsrun.c's job, and laying out
+ * text and cover values as PostScript is textps.c's.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <tiffio.h>
 
+#include "gsrun.h"
 #include "render.h"
+#include "textps.h"
 
 #define FAX_W		1728
 #define ROW_BYTES	(FAX_W / 8)
@@ -41,12 +41,8 @@
 #define PAGE_MAX_ROWS	40000u		/* 200 in at 196 dpi, PDF's largest page */
 #define TEXT_MAX	(4u << 20)
 #define DECODE_MAX	(256u << 20)	/* one RGBA band, one libtiff allocation */
-#define OUT_CAP		8192		/* gs output kept to find the reason */
 #define TEXT_COLS	80
-#define TEXT_LINES	60
 #define COVER_COLS	54
-
-extern char **environ;
 
 static volatile sig_atomic_t stop_flag;
 
@@ -60,10 +56,9 @@ struct job {
 	unsigned pages;			/* pages written so far */
 	unsigned char *pg;		/* the page being collected */
 	size_t	rows, cap;
-	char	out[OUT_CAP + 1];	/* gs's stdout and stderr */
-	size_t	outlen;
+	gsrun_t run;			/* the Ghostscript runs */
 	char	tmsg[256];		/* libtiff's first error */
-	char	gs[PATH_MAX];		/* gs_path made absolute */
+	char	gsabs[PATH_MAX];	/* gs_path made absolute */
 };
 
 /* fail - put "label: message" into err, returns code */
@@ -90,226 +85,21 @@ static const char *in_dir(struct job *j, const char *name, char *buf)
 	return buf;
 }
 
-/* clean - copy s (n bytes) as one line of at most max bytes, returns dst */
-static char *clean(char *dst, size_t max, const char *s, size_t n)
-{
-	size_t	k;
-
-	for (k = 0; k < n && s[k] && k < max; k++)
-		dst[k] = ((unsigned char) s[k] < 0x20 || s[k] == 0x7f) ? '?' : s[k];
-	/* A cut must not leave half a UTF-8 character. */
-	while (k < n && k > 0 && ((unsigned char) s[k] & 0xc0) == 0x80)
-		k--;
-	dst[k] = 0;
-	return dst;
-}
 
 /* ---------------- Ghostscript ---------------- */
 
-/* gs_child - set up the limits and exec gs in the child, never returns */
-static void gs_child(struct job *j, char **argv, char **envp, int outfd,
-		     int errfd, pid_t parent)
-{
-	static const int sigs[] = {SIGXCPU, SIGXFSZ, SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD};
-	const struct {
-		int	res;
-		rlim_t	cur, max;
-	} lim[] = {
-		{RLIMIT_AS, j->o.mem_limit, j->o.mem_limit},
-		/* The soft limit sends SIGXCPU, which is what we report. */
-		{RLIMIT_CPU, j->o.cpu_limit, j->o.cpu_limit + 5},
-		{RLIMIT_FSIZE, j->o.file_limit, j->o.file_limit},
-		{RLIMIT_CORE, 0, 0},
-	};
-	struct sigaction sa;
-	struct rlimit rl;
-	sigset_t none;
-	size_t	i;
-	int	fd, e;
-
-	setpgid(0, 0);
-	/* A runaway gs must not outlive faxgate-render. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (chdir(j->dir) < 0 || (fd = open("/dev/null", O_RDONLY)) < 0
-	    || dup2(fd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-		goto out;
-	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
-		rl.rlim_cur = lim[i].cur;
-		rl.rlim_max = lim[i].max;
-		if (setrlimit(lim[i].res, &rl) < 0)
-			goto out;
-	}
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execvpe(argv[0], argv, envp);
-out:
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
-}
-
-/* now_ms - monotonic milliseconds, returns them */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* gs_drain - keep the first OUT_CAP bytes gs writes, returns 1 data, 0 EOF, -1 none yet */
-static int gs_drain(struct job *j, int fd)
-{
-	char	buf[4096];
-	ssize_t	r = read(fd, buf, sizeof(buf));
-	size_t	k = OUT_CAP - j->outlen;
-
-	if (r < 0)
-		return errno == EAGAIN || errno == EINTR ? -1 : 0;
-	k = (size_t) r < k ? (size_t) r : k;
-	memcpy(j->out + j->outlen, buf, k);
-	j->out[j->outlen += k] = 0;
-	return r > 0;
-}
-
 /*
- * gs_reason - the most telling line gs wrote, into buf, returns buf
- * ("" when there is none). Boilerplate is passed over; the generic
- * lines at the end of the list are used only when nothing better was
- * said.
- */
-static char *gs_reason(struct job *j, char *buf, size_t max)
-{
-	static const char *const skip[] = {"Output may be", "No pages will",
-	    "Operand stack", "Execution stack", "Dictionary stack", "Current allocation",
-	    "Last OS error", "Current file position", "VM status", "Please notify",
-	    "file that it does", "specification", "Couldn't initialise", "Unrecoverable",
-	"This file had errors", NULL};
-	const char *p, *e, *s, *weak = NULL;
-	size_t	i, wl = 0;
-
-	for (buf[0] = 0, p = j->out; *p; p = *e ? e + 1 : e) {
-		e = p + strcspn(p, "\n");
-		s = strncmp(p, "GPL Ghostscript", 15) ? p : p + strcspn(p, ":\n");
-		s += strspn(s, ": *\t");
-		if (strncmp(s, "Error:", 6) == 0)
-			s += 6 + strspn(s + 6, " ");
-		for (i = 0; s < e && skip[i] && strncmp(s, skip[i], strlen(skip[i])); i++)
-			;
-		if (s < e && skip[i] == NULL)
-			return clean(buf, max, s, (size_t) (e - s));
-		if (s < e && i >= 12 && weak == NULL)
-			weak = s, wl = (size_t) (e - s);
-	}
-	if (weak)
-		clean(buf, max, weak, wl);
-	for (i = strlen(buf); i > 0 && (buf[i - 1] == '.' || buf[i - 1] == ' '); i--)
-		buf[i - 1] = 0;
-	return buf;
-}
-
-/*
- * gs_run - run gs with args (after argv[0]) in the private directory
- * under the limits; what names the input kind for messages. Returns
- * 0 when gs exited 0, else RENDER_EBAD or RENDER_ETEMP with err set.
+ * gs_run - gsrun_run() in the private directory with the job's
+ * limits, returns 0 or RENDER_E* with err set
  */
 static int gs_run(struct job *j, const char *const *args, const char *what)
 {
-	const char *argv[24];
-	char  **envp, reason[112];
-	size_t	n, k;
-	int	outp[2] = {-1, -1}, errp[2] = {-1, -1}, e, st = 0, done = 0, eof = 0, late = 0;
-	pid_t	pid, me = getpid();
-	siginfo_t si;
-	long long deadline = now_ms() + 1000LL * j->o.time_limit;
+	char	msg[PATH_MAX + 256];
+	int	rc = gsrun_run(&j->run, args, what, msg, sizeof(msg));
 
-	argv[0] = j->o.gs_path;
-	for (n = 0; args[n] && n < 22; n++)
-		argv[n + 1] = args[n];
-	argv[n + 1] = NULL;
-	/* gs's own temporary files must land in the directory we remove. */
-	for (n = 0; environ[n]; n++)
-		;
-	if ((envp = calloc(n + 2, sizeof(*envp))) == NULL)
-		return fail(j, RENDER_ETEMP, "out of memory");
-	for (n = k = 0; environ[n]; n++)
-		if (strncmp(environ[n], "TMPDIR=", 7) && strncmp(environ[n], "GS_OPTIONS=", 11))
-			envp[k++] = environ[n];
-	envp[k] = "TMPDIR=.";
-	j->out[j->outlen = 0] = 0;
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		e = errno;
-		if (errp[0] < 0 && outp[0] >= 0)
-			close(outp[0]), close(outp[1]);
-		free(envp);
-		return fail(j, RENDER_ETEMP, "pipe: %s", strerror(e));
-	}
-	if ((pid = fork()) == 0)
-		gs_child(j, (char **) argv, envp, outp[1], errp[1], me);
-	e = errno;
-	free(envp);
-	close(outp[1]), close(errp[1]);
-	if (pid < 0) {
-		close(outp[0]), close(errp[0]);
-		return fail(j, RENDER_ETEMP, "fork: %s", strerror(e));
-	}
-	setpgid(pid, pid);		/* whichever of us runs first */
-	if (read(errp[0], &e, sizeof(e)) == (ssize_t) sizeof(e)) {
-		close(outp[0]), close(errp[0]);
-		waitpid(pid, &st, 0);
-		return fail(j, RENDER_ETEMP, "ghostscript (%s) cannot be run: %s", j->o.gs_path, strerror(e));
-	}
-	close(errp[0]);
-	fcntl(outp[0], F_SETFL, O_NONBLOCK);
-	while (!done) {
-		struct pollfd pfd = {outp[0], POLLIN, 0};
-		struct timespec ts = {0, 20 * 1000000};
-
-		if (!eof && poll(&pfd, 1, 100) > 0)
-			eof = gs_drain(j, outp[0]) == 0;
-		else if (eof)
-			nanosleep(&ts, NULL);
-		/* WNOWAIT: the zombie keeps the process group alive for the kill below. */
-		si.si_pid = 0;
-		if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-			done = 1;
-		else if (stop_flag || now_ms() >= deadline)
-			done = late = 1;
-	}
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	while (!eof && gs_drain(j, outp[0]) > 0)
-		;
-	close(outp[0]);
-	gs_reason(j, reason, 100);
-	if (stop_flag)
-		return fail(j, RENDER_ETEMP, "interrupted");
-	if (late)
-		return fail(j, RENDER_EBAD, "rendering took longer than %u s", j->o.time_limit);
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU)
-		return fail(j, RENDER_EBAD, "rendering used more than %u s of CPU time", j->o.cpu_limit);
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ)
-		return fail(j, RENDER_EBAD, "rendering wrote more than %lu MiB", j->o.file_limit >> 20);
-	/* pdfi gives up on an encrypted file with exit status 0 and no page. */
-	if (strstr(j->out, "requires a password"))
-		return fail(j, RENDER_EBAD, "PDF is encrypted (password required)");
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (rc == 0)
 		return 0;
-	if (strstr(j->out, "VMerror") || strstr(j->out, "ut of memory") || strstr(j->out, "annot allocate"))
-		return fail(j, RENDER_EBAD, "rendering needs more than %lu MiB of memory", j->o.mem_limit >> 20);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return fail(j, RENDER_ETEMP, "ghostscript (%s) could not start: %s", j->o.gs_path, reason);
-	if (WIFSIGNALED(st))
-		return fail(j, RENDER_EBAD, "%s could not be rendered: ghostscript died of signal %d", what, WTERMSIG(st));
-	return fail(j, RENDER_EBAD, "%s could not be rendered: %s", what, reason[0] ? reason : "ghostscript failed");
+	return fail(j, rc == GSRUN_EBAD ? RENDER_EBAD : RENDER_ETEMP, "%s", msg);
 }
 
 /* ---------------- the page sink ---------------- */
@@ -627,181 +417,6 @@ static int import_tiff(struct job *j, const char *path, unsigned max_pages, uint
 	return rc;
 }
 
-/* ---------------- text and cover page ---------------- */
-
-/* Characters beyond Latin-1 with a fair stand-in; the rest print as '?'. */
-static const struct {
-	unsigned cp;
-	const char *s;
-} subst[] = {
-	{0x2018, "'"}, {0x2019, "'"}, {0x201a, "'"}, {0x2032, "'"}, {0x201c, "\""},
-	{0x201d, "\""}, {0x201e, "\""}, {0x2033, "\""}, {0x2212, "-"}, {0x2026, "..."},
-	{0x20ac, "EUR"}, {0x2022, "\xb7"}, {0x2039, "<"}, {0x203a, ">"}, {0x2122, "(TM)"},
-};
-
-/*
- * What both typeset pages start with: a page one fax line wide and A4
- * high, and Courier-Bold (plain Courier is one pixel thin at fax
- * resolution) re-encoded to ISO Latin-1, with the straight quote and
- * the grave accent that ASCII text means. P starts a page, L shows a
- * line, N skips one.
- */
-static const char ps_prolog[] =
-    "%!PS-Adobe-3.0\n<< /PageSize [609.882 841.89] >> setpagedevice\n"
-    "/RE { findfont dup length dict begin { 1 index /FID ne { def } { pop pop } ifelse } forall\n"
-    " /Encoding ISOLatin1Encoding 256 array copy dup 39 /quotesingle put dup 96 /grave put def\n"
-    " currentdict end definefont pop } bind def /FC /Courier-Bold RE\n"
-    "/N { 0 -12 rmoveto } bind def /L { gsave show grestore N } bind def\n"
-    "/P { /FC findfont 10 scalefont setfont 64.94 782 moveto } bind def\n";
-
-/* The cover page: K shows a label, V a line of its value, G a gap. */
-static const char cover_ps[] =
-    "P /Helvetica-Bold findfont 40 scalefont setfont 60 765 moveto (FAX) show\n"
-    "60 750 moveto 550 750 lineto 2 setlinewidth stroke /Y 715 def\n"
-    "/K { /Helvetica-Bold findfont 13 scalefont setfont 60 Y moveto show } bind def\n"
-    "/V { /FC findfont 12 scalefont setfont 160 Y moveto show /Y Y 16 sub def } bind def\n"
-    "/G { /Y Y 12 sub def } bind def\n";
-
-/* A typesetter: words wrapped at cols, into text pages or cover values. */
-struct ts {
-	FILE   *fp;
-	int	cover;			/* a cover value: at most 4 lines */
-	int	wrapped;		/* the line just ended by wrapping */
-	size_t	cols, len;
-	unsigned lines, pages, blank;	/* blank: empty lines not yet shown */
-	unsigned char buf[TEXT_COLS + 1];
-};
-
-/* ps_str - write s as a PostScript string in ASCII */
-static void ps_str(FILE *fp, const unsigned char *s, size_t n)
-{
-	putc('(', fp);
-	for (; n > 0; n--, s++)
-		if (*s == '(' || *s == ')' || *s == '\\')
-			fprintf(fp, "\\%c", *s);
-		else if (*s < 0x20 || *s >= 0x7f)
-			fprintf(fp, "\\%03o", *s);
-		else
-			putc(*s, fp);
-	putc(')', fp);
-}
-
-/*
- * ts_emit - show one finished line. Empty lines wait for a line with
- * text, so blank lines at the end or before a form feed make no page.
- */
-static void ts_emit(struct ts *t, const unsigned char *s, size_t n)
-{
-	if (t->cover || n == 0) {
-		if (n == 0)
-			t->blank++;
-		else if (t->lines++ < 4)
-			ps_str(t->fp, s, n), fputs(" V\n", t->fp);
-		return;
-	}
-	for (;; t->blank--) {
-		if (t->lines == 0 && ++t->pages)
-			fprintf(t->fp, "%%%%Page: %u %u\nP\n", t->pages, t->pages);
-		if (t->blank == 0)
-			ps_str(t->fp, s, n), fputs(" L\n", t->fp);
-		else
-			fputs("N\n", t->fp);
-		if (++t->lines == TEXT_LINES)
-			fputs("showpage\n", t->fp), t->lines = 0;
-		if (t->blank == 0)
-			break;
-	}
-}
-
-/* ts_break - end the line at n (dropping a space there), keep the rest */
-static void ts_break(struct ts *t, size_t n)
-{
-	size_t	k = n;
-
-	while (k > 0 && t->buf[k - 1] == ' ')
-		k--;
-	ts_emit(t, t->buf, k);
-	n += n < t->len && t->buf[n] == ' ';
-	memmove(t->buf, t->buf + n, t->len - n);
-	t->len -= n;
-}
-
-/* ts_put - typeset one Latin-1 character, \n, \t or \f */
-static void ts_put(struct ts *t, int c)
-{
-	size_t	k;
-
-	if (c == '\n' || c == '\f') {
-		if (t->len > 0 || !t->wrapped)
-			ts_break(t, t->len);
-		t->wrapped = 0;
-		if (c == '\f' && (t->blank = 0, t->lines > 0))
-			fputs("showpage\n", t->fp), t->lines = 0;
-		return;
-	}
-	if (c == '\t') {
-		do
-			ts_put(t, ' ');
-		while (t->len % 8);
-		return;
-	}
-	if (t->len == t->cols) {
-		/* Wrap at the last space in the second half, else cut the word. */
-		for (k = t->len; k > t->cols / 2 && t->buf[k - 1] != ' '; k--)
-			;
-		ts_break(t, c == ' ' || k <= t->cols / 2 ? t->len : k - 1);
-		if (c == ' ') {
-			t->wrapped = t->len == 0;
-			return;
-		}
-	}
-	t->buf[t->len++] = (unsigned char) c;
-	t->wrapped = 0;
-}
-
-/* ts_utf8 - typeset n bytes of UTF-8 to the end; an invalid byte is taken as Latin-1 */
-static void ts_utf8(struct ts *t, const unsigned char *s, size_t n)
-{
-	size_t	i = 0, len, k;
-	unsigned cp, c;
-	const char *sub;
-
-	while (i < n && t->pages <= RENDER_MAX_PAGES) {
-		c = cp = s[i];
-		len = 1;
-		if (c >= 0xc2 && c <= 0xf4) {
-			len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-			cp = c & (0x7fu >> len);
-			for (k = 1; k < len && i + k < n && (s[i + k] & 0xc0) == 0x80; k++)
-				cp = cp << 6 | (s[i + k] & 0x3f);
-			if (k < len || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-				cp = c, len = 1;
-		}
-		i += len;
-		/* CR, DEL, C1 controls, combining marks, zero-width characters */
-		if (cp == '\r' || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x300 && cp < 0x370)
-		    || (cp >= 0x200b && cp <= 0x200f) || cp == 0xfeff)
-			continue;
-		if (cp < 0x20 && t->cover)
-			cp = ' ';
-		else if (cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\f')
-			continue;
-		if (cp < 0x100) {
-			ts_put(t, (int) cp);
-			continue;
-		}
-		sub = cp >= 0x2010 && cp <= 0x2015 ? "-" : "?";
-		for (k = 0; k < sizeof(subst) / sizeof(subst[0]); k++)
-			sub = subst[k].cp == cp ? subst[k].s : sub;
-		while (*sub)
-			ts_put(t, (unsigned char) *sub++);
-	}
-	ts_break(t, t->len);
-	t->blank = 0;
-	if (t->lines > 0 && !t->cover)
-		fputs("showpage\n", t->fp), t->lines = 0;
-}
-
 /* ---------------- documents ---------------- */
 
 /*
@@ -867,7 +482,7 @@ static int pdf_doc(struct job *j, const char *file, const char *what)
 	snprintf(permit, sizeof(permit), "--permit-file-read=%s", file);
 	if ((rc = gs_raster(j, extra, what)) != 0 || j->pages > before)
 		return rc;
-	if (gs_reason(j, reason, 100)[0] && strstr(reason, "no pages") == NULL)
+	if (gsrun_reason(&j->run, reason, 100)[0] && strstr(reason, "no pages") == NULL)
 		return fail(j, RENDER_EBAD, "%s could not be rendered: %s", what, reason);
 	return fail(j, RENDER_EBAD, "%s has no pages", what);
 }
@@ -898,7 +513,7 @@ static FILE *ps_open(struct job *j)
 	if (fp == NULL)
 		fail(j, RENDER_ETEMP, "cannot create %s: %s", path, strerror(errno));
 	else
-		fputs(ps_prolog, fp);
+		fputs(textps_prolog, fp);
 	return fp;
 }
 
@@ -918,7 +533,7 @@ static int text_doc(struct job *j, const char *path)
 {
 	unsigned char *data = malloc(TEXT_MAX + 1);
 	FILE   *in = fopen(path, "rb"), *fp;
-	struct ts t = {0};
+	textps_t t;
 	size_t	n = 0;
 	int	rc;
 
@@ -928,11 +543,11 @@ static int text_doc(struct job *j, const char *path)
 		rc = fail(j, RENDER_ETEMP, "cannot read %s: %s", path, strerror(errno));
 	else if (n > TEXT_MAX)
 		rc = fail(j, RENDER_EBAD, "text is longer than %u MiB", TEXT_MAX >> 20);
-	else if ((t.fp = fp = ps_open(j)) == NULL)
+	else if ((fp = ps_open(j)) == NULL)
 		rc = RENDER_ETEMP;
 	else {
-		t.cols = TEXT_COLS;
-		ts_utf8(&t, data, n);
+		textps_init(&t, fp, TEXT_COLS, 0, RENDER_MAX_PAGES);
+		textps_utf8(&t, data, n);
 		if (t.pages > 0 && t.pages <= RENDER_MAX_PAGES)
 			rc = ps_render(j, fp, "text");
 		else if (fclose(fp), t.pages > 0)
@@ -953,21 +568,18 @@ static int cover_page(struct job *j, unsigned docpages)
 	const char *lab[] = {"From:", "To:", "Subject:", "Date:"};
 	const char *val[] = {c->from, c->to, c->subject, c->date};
 	FILE   *fp = ps_open(j);
-	struct ts t;
+	textps_t t;
 	int	i;
 
 	if (fp == NULL)
 		return RENDER_ETEMP;
-	fputs(cover_ps, fp);
+	fputs(textps_cover_prolog, fp);
 	for (i = 0; i < 4; i++) {
 		if (val[i] == NULL || val[i][0] == 0)
 			continue;
 		fprintf(fp, "(%s) K\n", lab[i]);
-		memset(&t, 0, sizeof(t));
-		t.fp = fp;
-		t.cover = 1;
-		t.cols = COVER_COLS;
-		ts_utf8(&t, (const unsigned char *) val[i], strlen(val[i]));
+		textps_init(&t, fp, COVER_COLS, 1, RENDER_MAX_PAGES);
+		textps_utf8(&t, (const unsigned char *) val[i], strlen(val[i]));
 		fputs(t.lines ? "G\n" : "() V G\n", fp);
 	}
 	fprintf(fp, "(Pages:) K (%u, plus this cover page) V\nshowpage\n", docpages);
@@ -1111,12 +723,19 @@ int	render_documents(const render_doc_t *docs, size_t n, const render_opts_t *o,
 	j->o = o ? *o : def;
 	j->o.gs_path = j->o.gs_path ? j->o.gs_path : def.gs_path;
 	/* gs runs in the private directory: "./gs" must not mean a file there. */
-	if (strchr(j->o.gs_path, '/') && j->o.gs_path[0] != '/' && realpath(j->o.gs_path, j->gs))
-		j->o.gs_path = j->gs;
+	if (strchr(j->o.gs_path, '/') && j->o.gs_path[0] != '/' && realpath(j->o.gs_path, j->gsabs))
+		j->o.gs_path = j->gsabs;
 	j->o.time_limit = j->o.time_limit ? j->o.time_limit : def.time_limit;
 	j->o.mem_limit = j->o.mem_limit ? j->o.mem_limit : def.mem_limit;
 	j->o.cpu_limit = j->o.cpu_limit ? j->o.cpu_limit : def.cpu_limit;
 	j->o.file_limit = j->o.file_limit ? j->o.file_limit : def.file_limit;
+	j->run.gs_path = j->o.gs_path;
+	j->run.dir = j->dir;
+	j->run.time_limit = j->o.time_limit;
+	j->run.cpu_limit = j->o.cpu_limit;
+	j->run.mem_limit = j->o.mem_limit;
+	j->run.file_limit = j->o.file_limit;
+	j->run.stop = &stop_flag;
 	snprintf(j->dir, sizeof(j->dir), "%s/faxgate-render.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(j->dir) == NULL) {
 		rc = fail(j, RENDER_ETEMP, "cannot create %s: %s", j->dir, strerror(errno));
@@ -1125,7 +744,7 @@ int	render_documents(const render_doc_t *docs, size_t n, const render_opts_t *o,
 	}
 	rc = n ? sink_switch(j, "body.tif", 0) : fail(j, RENDER_EBAD, "no documents");
 	for (i = 0; i < n && rc == 0; i++) {
-		clean(name, 60, docs[i].name ? docs[i].name : "", SIZE_MAX);
+		gsrun_line(name, 60, docs[i].name ? docs[i].name : "", SIZE_MAX);
 		snprintf(j->label, sizeof(j->label), "document %zu%s%s%s", i + 1,
 		    name[0] ? " (" : "", name, name[0] ? ")" : "");
 		rc = stop_flag ? fail(j, RENDER_ETEMP, "interrupted") : one_doc(j, &docs[i]);

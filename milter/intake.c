@@ -17,17 +17,18 @@
  *     broken (corrupt base64, a TIFF that does not decode, a PDF
  *     without its header) is INTAKE_BADDOC: GMime would decode such
  *     base64 silently into garbage, so the raw encoded text is checked
- *     here first.
+ *     first (mimepart_base64_problem()).
  *
  * Doing all structural checks before any document is decoded means a
  * hostile message is refused cheaply, and the reply does not depend on
  * whether the broken part or the excess nesting comes first.
+ *
+ * What is not about the MIME tree lives in modules of its own: text
+ * conversion to UTF-8 in textconv.c, decoding and the base64 check in
+ * mimepart.c, the header fields in msghdr.c.
  */
-#include <errno.h>
-#include <iconv.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,15 @@
 #include <gmime/gmime.h>
 
 #include "intake.h"
+#include "mimepart.h"
+#include "msghdr.h"
+#include "textconv.h"
 #include "tiffcheck.h"
 
 #define IN_ERR_MAX		120	/* an SMTP reply line must stay short */
 #define IN_NAME_MAX		40	/* a filename quoted in a reply */
 #define IN_TYPE_MAX		30	/* a MIME type quoted in a reply */
 #define IN_FILENAME_MAX		200	/* bytes of a kept filename */
-#define IN_MSGID_MAX		998	/* RFC 5322 line length */
 #define IN_MAX_IGNORED		3	/* ignored types named in NOFAX */
 #define IN_PDF_WINDOW		1024	/* where "%PDF-" may start */
 
@@ -252,307 +255,6 @@ static int in_check(struct in_ctx *c, GMimeObject *obj, unsigned level)
 	return INTAKE_OK;
 }
 
-/* in_decode - malloc()ed decoded content of part plus a NUL, NULL on ENOMEM */
-static unsigned char *in_decode(GMimePart *part, size_t *len)
-{
-	GMimeDataWrapper *w = g_mime_part_get_content(part);
-	GMimeStream *ms;
-	GByteArray *ba;
-	unsigned char *data;
-
-	*len = 0;
-	if (w == NULL)
-		return calloc(1, 1);
-	ms = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(w, ms);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
-	if ((data = malloc(ba->len + 1)) != NULL) {
-		if (ba->len)
-			memcpy(data, ba->data, ba->len);
-		data[ba->len] = 0;
-		*len = ba->len;
-	}
-	g_object_unref(ms);
-	return data;
-}
-
-/*
- * in_base64_problem - check the raw base64 text of part, returns NULL
- * when it is sound, else why not. GMime's decoder skips what it does
- * not understand and drops a trailing partial quantum, which would
- * turn a damaged attachment into a quietly shorter one.
- */
-static const char *in_base64_problem(GMimePart *part)
-{
-	GMimeDataWrapper *w = g_mime_part_get_content(part);
-	GMimeStream *raw;
-	char	buf[4096];
-	ssize_t	n, i;
-	size_t	nchars = 0, npad = 0;
-
-	if (w == NULL
-	    || g_mime_data_wrapper_get_encoding(w) != GMIME_CONTENT_ENCODING_BASE64
-	    || (raw = g_mime_data_wrapper_get_stream(w)) == NULL)
-		return NULL;
-	g_mime_stream_reset(raw);
-	while ((n = g_mime_stream_read(raw, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < n; i++) {
-			unsigned char ch = (unsigned char) buf[i];
-
-			if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-				continue;
-			if (ch == '=') {
-				if (++npad > 2)
-					return "base64 data has an invalid character";
-				continue;
-			}
-			if (!(g_ascii_isalnum(ch) || ch == '+' || ch == '/'))
-				return "base64 data has an invalid character";
-			if (npad)
-				return "base64 data continues after its padding";
-			nchars++;
-		}
-	}
-	g_mime_stream_reset(raw);
-	if ((nchars + npad) % 4 != 0 || (npad && nchars % 4 == 1))
-		return "base64 data is truncated";
-	return NULL;
-}
-
-/* in_utf8_put - append one code point as UTF-8, returns the new end */
-static unsigned char *in_utf8_put(unsigned char *p, gunichar u)
-{
-	return p + g_unichar_to_utf8(u, (char *) p);
-}
-
-/*
- * in_cp1252 - malloc()ed UTF-8 of windows-1252 text, the five bytes
- * windows-1252 leaves undefined taken as ISO-8859-1 (C1 controls)
- */
-static unsigned char *in_cp1252(const unsigned char *in, size_t len,
-				size_t *outlen)
-{
-	static const unsigned short hi[32] = {
-		0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-		0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
-	};
-	unsigned char *out, *p;
-	size_t	i;
-
-	if (len > (SIZE_MAX - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
-		return NULL;
-	for (p = out, i = 0; i < len; i++) {
-		unsigned char ch = in[i];
-
-		if (ch < 0x80)
-			*p++ = ch;
-		else
-			p = in_utf8_put(p, ch < 0xa0 ? hi[ch - 0x80] : ch);
-	}
-	*p = 0;
-	*outlen = (size_t) (p - out);
-	return out;
-}
-
-/*
- * in_valid_utf8 - malloc()ed copy of in with each invalid byte as
- * U+FFFD and NUL bytes dropped, so the result is a C string
- */
-static unsigned char *in_valid_utf8(const unsigned char *in, size_t len,
-				    size_t *outlen)
-{
-	const char *p = (const char *) in, *end = p + len;
-	unsigned char *out, *q;
-
-	if (len > (SIZE_MAX - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
-		return NULL;
-	for (q = out; p < end;) {
-		gunichar u = g_utf8_get_char_validated(p, end - p);
-
-		if (*p == 0) {
-			p++;
-		} else if (u == (gunichar) -1 || u == (gunichar) -2) {
-			q = in_utf8_put(q, 0xfffd);
-			p++;
-		} else {
-			q = in_utf8_put(q, u);
-			p = g_utf8_next_char(p);
-		}
-	}
-	*q = 0;
-	*outlen = (size_t) (q - out);
-	return out;
-}
-
-/* in_grow - double the buffer *out of *cap bytes, returns 0 or -1 */
-static int in_grow(unsigned char **out, size_t *cap)
-{
-	unsigned char *nout;
-
-	if (*cap > SIZE_MAX / 2 || (nout = realloc(*out, *cap * 2)) == NULL)
-		return -1;
-	*out = nout;
-	*cap *= 2;
-	return 0;
-}
-
-/*
- * in_iconv - malloc()ed UTF-8 of in converted from charset, invalid
- * input bytes as U+FFFD; NULL with *unknown set when iconv does not
- * know the charset, NULL alone when out of memory
- */
-static unsigned char *in_iconv(const unsigned char *in, size_t len,
-			       const char *charset, size_t *outlen,
-			       int *unknown)
-{
-	iconv_t	cd = g_mime_iconv_open("UTF-8", charset);
-	char   *inp = (char *) in;
-	size_t	inleft = len, cap, used = 0;
-	unsigned char *out;
-	int	flushing = 0;
-
-	*unknown = 0;
-	if (cd == (iconv_t) -1) {
-		*unknown = 1;
-		return NULL;
-	}
-	if (len > SIZE_MAX / 2 - 16 || (out = malloc(cap = len * 2 + 16)) == NULL) {
-		g_mime_iconv_close(cd);
-		return NULL;
-	}
-	for (;;) {
-		char   *outp;
-		size_t	outleft, r;
-		int	e;
-
-		/* Room for one U+FFFD and the NUL, whatever iconv() did. */
-		if (cap - used < 8 && in_grow(&out, &cap) < 0)
-			goto nomem;
-		outp = (char *) out + used;
-		outleft = cap - used - 1;
-		r = flushing ? iconv(cd, NULL, NULL, &outp, &outleft)
-		    : iconv(cd, &inp, &inleft, &outp, &outleft);
-		e = errno;
-		used = cap - 1 - outleft;
-		if (r != (size_t) -1) {
-			if (flushing)
-				break;
-			flushing = 1;
-			continue;
-		}
-		if (e == E2BIG) {
-			if (in_grow(&out, &cap) < 0)
-				goto nomem;
-			continue;
-		}
-		if (flushing)
-			break;		/* a broken shift state: keep what we have */
-		if (inleft == 0) {
-			flushing = 1;
-			continue;
-		}
-		/* EILSEQ, or EINVAL for a sequence cut off at the end. */
-		if (cap - used < 8 && in_grow(&out, &cap) < 0)
-			goto nomem;
-		used += (size_t) g_unichar_to_utf8(0xfffd, (char *) out + used);
-		inp++;
-		inleft--;
-	}
-	g_mime_iconv_close(cd);
-	out[used] = 0;
-	*outlen = used;
-	return out;
-
-nomem:
-	free(out);
-	g_mime_iconv_close(cd);
-	return NULL;
-}
-
-/* in_is_ascii_charset - does charset name US-ASCII, returns 1 or 0 */
-static int in_is_ascii_charset(const char *cs)
-{
-	static const char *const names[] = {
-		"us-ascii", "ascii", "us", "ansi_x3.4-1968", "iso646-us",
-		"ansi_x3.4-1986", "iso_646.irv:1991", "cp367", "ibm367",
-	};
-	size_t	i;
-
-	for (i = 0; i < G_N_ELEMENTS(names); i++)
-		if (g_ascii_strcasecmp(cs, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * in_text_utf8 - malloc()ed UTF-8 text of decoded content in that was
- * declared in charset (may be NULL), CRLF made LF; NULL on ENOMEM
- */
-static unsigned char *in_text_utf8(const unsigned char *in, size_t len,
-				   const char *charset, size_t *outlen)
-{
-	unsigned char *out = NULL;
-	int	unknown = 1;
-	size_t	i, j;
-
-	if (charset && *charset && !in_is_ascii_charset(charset)) {
-		const char *canon = g_mime_charset_canon_name(charset);
-
-		if (canon && (g_ascii_strcasecmp(canon, "utf-8") == 0
-			      || g_ascii_strcasecmp(canon, "utf8") == 0))
-			out = in_valid_utf8(in, len, outlen);
-		else
-			out = in_iconv(in, len, charset, outlen, &unknown);
-		if (out == NULL && !unknown)
-			return NULL;
-	}
-	/* Undeclared, US-ASCII (often a lie) or unknown: best guess. */
-	if (out == NULL) {
-		if (g_utf8_validate((const gchar *) in, (gssize) len, NULL))
-			out = in_valid_utf8(in, len, outlen);
-		else
-			out = in_cp1252(in, len, outlen);
-		if (out == NULL)
-			return NULL;
-	}
-	/* iconv output should be valid already; make sure of it. */
-	if (!g_utf8_validate((const gchar *) out, (gssize) *outlen, NULL)) {
-		unsigned char *v = in_valid_utf8(out, *outlen, outlen);
-
-		free(out);
-		if ((out = v) == NULL)
-			return NULL;
-	}
-	/* NULs mean nothing on paper and would cut a C string short. */
-	for (i = j = 0; i < *outlen; i++)
-		if (out[i] != 0 && !(out[i] == '\r' && i + 1 < *outlen
-				     && out[i + 1] == '\n'))
-			out[j++] = out[i];
-	out[j] = 0;
-	*outlen = j;
-	return out;
-}
-
-/* in_is_blank - is UTF-8 text empty or only whitespace, returns 1 or 0 */
-static int in_is_blank(const unsigned char *text, size_t len)
-{
-	const char *p = (const char *) text, *end = p + len;
-
-	while (p < end) {
-		gunichar u = g_utf8_get_char_validated(p, end - p);
-
-		if (u == (gunichar) -1 || u == (gunichar) -2)
-			return 0;
-		if (!(u == 0 || g_unichar_isspace(u) || u == 0xfeff
-		      || u == 0x200b))
-			return 0;
-		p = u == 0 ? p + 1 : g_utf8_next_char(p);
-	}
-	return 1;
-}
-
 /*
  * in_clean_filename - malloc()ed filename fit to show on a cover page
  * or in a log, or NULL: no directories, no leading dots or blanks, no
@@ -688,7 +390,7 @@ static int in_text_doc(struct in_ctx *c, GMimePart *part, unsigned leafno,
 		       int body_text)
 {
 	GMimeObject *obj = GMIME_OBJECT(part);
-	const char *problem = in_base64_problem(part);
+	const char *problem = mimepart_base64_problem(part);
 	unsigned char *raw, *text;
 	size_t	rawlen, textlen;
 	char	name[128], *ctype;
@@ -697,16 +399,16 @@ static int in_text_doc(struct in_ctx *c, GMimePart *part, unsigned leafno,
 		return in_fail(c, INTAKE_BADDOC, "%s: %s",
 			       in_part_name(name, sizeof(name), part, leafno,
 					    "text/plain", body_text), problem);
-	if ((raw = in_decode(part, &rawlen)) == NULL)
+	if ((raw = mimepart_decode(part, &rawlen)) == NULL)
 		return in_fail(c, INTAKE_ERROR, "out of memory");
-	text = in_text_utf8(raw, rawlen,
+	text = textconv_utf8(raw, rawlen,
 			    g_mime_object_get_content_type_parameter(obj,
 								     "charset"),
 			    &textlen);
 	free(raw);
 	if (text == NULL)
 		return in_fail(c, INTAKE_ERROR, "out of memory");
-	if (in_is_blank(text, textlen)) {
+	if (textconv_is_blank(text, textlen)) {
 		c->blank_text = 1;
 		free(text);
 		return INTAKE_OK;
@@ -813,7 +515,7 @@ static int in_leaf(struct in_ctx *c, GMimePart *part, unsigned leafno)
 		return INTAKE_OK;
 	}
 
-	if ((data = in_decode(part, &len)) == NULL) {
+	if ((data = mimepart_decode(part, &len)) == NULL) {
 		free(mime);
 		return in_fail(c, INTAKE_ERROR, "out of memory");
 	}
@@ -833,7 +535,7 @@ static int in_leaf(struct in_ctx *c, GMimePart *part, unsigned leafno)
 		}
 	}
 	in_part_name(name, sizeof(name), part, leafno, mime, 0);
-	if ((problem = in_base64_problem(part)) != NULL) {
+	if ((problem = mimepart_base64_problem(part)) != NULL) {
 		free(mime);
 		free(data);
 		return in_fail(c, INTAKE_BADDOC, "%s: %s", name, problem);
@@ -977,89 +679,6 @@ static void in_warning(gint64 offset, GMimeParserWarning code,
 		c->nesting_overflow = 1;
 }
 
-/* in_printable_id - is s a usable Message-ID, returns 1 or 0 */
-static int in_printable_id(const char *s)
-{
-	size_t	n;
-
-	for (n = 0; s[n]; n++)
-		if ((unsigned char) s[n] < 0x21 || (unsigned char) s[n] > 0x7e
-		    || s[n] == '<' || s[n] == '>')
-			return 0;
-	return n > 0 && n <= IN_MSGID_MAX;
-}
-
-/* in_first_mailbox - addr-spec of the first mailbox in list, or NULL */
-static const char *in_first_mailbox(InternetAddressList *list, int depth)
-{
-	int	i, n = list ? internet_address_list_length(list) : 0;
-
-	for (i = 0; i < n; i++) {
-		InternetAddress *a = internet_address_list_get_address(list, i);
-
-		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-			const char *addr = internet_address_mailbox_get_addr(
-					       INTERNET_ADDRESS_MAILBOX(a));
-
-			if (addr && *addr)
-				return addr;
-		} else if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 2) {
-			const char *addr = in_first_mailbox(
-			    internet_address_group_get_members(
-				INTERNET_ADDRESS_GROUP(a)), depth + 1);
-
-			if (addr)
-				return addr;
-		}
-	}
-	return NULL;
-}
-
-/* in_headers - fill message_id, subject and from, returns INTAKE_OK or ERROR */
-static int in_headers(struct in_ctx *c, GMimeMessage *msg)
-{
-	intake_t *out = c->out;
-	const char *mid = g_mime_message_get_message_id(msg);
-	const char *subj = g_mime_message_get_subject(msg);
-	const char *from = in_first_mailbox(g_mime_message_get_from(msg), 0);
-
-	if (mid && in_printable_id(mid)
-	    && (out->message_id = strdup(mid)) == NULL)
-		return in_fail(c, INTAKE_ERROR, "out of memory");
-	if (subj) {
-		size_t	len = strlen(subj), i;
-
-		if ((out->subject = (char *) in_valid_utf8(
-			 (const unsigned char *) subj, len, &len)) == NULL)
-			return in_fail(c, INTAKE_ERROR, "out of memory");
-		/* A subject may end up on a cover page or in a log line. */
-		for (i = 0; i < len; i++)
-			if ((unsigned char) out->subject[i] < 0x20
-			    || out->subject[i] == 0x7f)
-				out->subject[i] = ' ';
-	}
-	const char *dnt = g_mime_object_get_header((GMimeObject *) msg,
-	    "Disposition-Notification-To");
-	if (dnt && strlen(dnt) <= 998) {
-		if ((out->mdn_to = strdup(dnt)) == NULL)
-			return in_fail(c, INTAKE_ERROR, "out of memory");
-		for (char *q = out->mdn_to; *q; q++)
-			if ((unsigned char) *q < 0x20 || *q == 0x7f)
-				*q = ' ';
-	}
-	if (from) {
-		const char *p;
-
-		for (p = from; *p; p++)
-			if ((unsigned char) *p <= 0x20 || *p == 0x7f)
-				break;
-		if (*p == 0 && g_utf8_validate(from, -1, NULL)
-		    && (out->from = strdup(from)) == NULL)
-			return in_fail(c, INTAKE_ERROR, "out of memory");
-	}
-	return INTAKE_OK;
-}
-
 /* intake_parse - find the documents to fax in raw, returns INTAKE_* (see .h) */
 int	intake_parse(const char *raw, size_t len, const intake_limits_t *lim,
 		     intake_t *out, char *err, size_t errlen)
@@ -1118,8 +737,10 @@ int	intake_parse(const char *raw, size_t len, const intake_limits_t *lim,
 		goto done;
 	}
 
-	if ((rc = in_headers(&c, msg)) != INTAKE_OK)
+	if (msghdr_fill(msg, out) < 0) {
+		rc = in_fail(&c, INTAKE_ERROR, "out of memory");
 		goto done;
+	}
 	body = g_mime_message_get_mime_part(msg);
 	if (body == NULL) {
 		rc = in_nofax(&c);
