@@ -171,6 +171,8 @@ deps:
 # Every test, C unit tests first, then the integration tests that start
 # real servers. TESTS= narrows the set, e.g. make check TESTS=t/20-milter.t
 TESTS ?= $(BUILD)/t/*.t t/*.t
+# --timer: each test's time in the log, to keep the suite's budget in view.
+PROVE_FLAGS ?= --timer
 check: deps
 	$(MAKE) all
 	FAXGATE_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(TESTS)

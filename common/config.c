@@ -86,6 +86,7 @@ static const struct key keys[] = {
 	{ "dialer", "render_time_limit", K_UINT, CF(render_time_limit) },
 	{ "dialer", "render_mem_limit", K_SIZE, CF(render_mem_limit) },
 	{ "dialer", "call_limit", K_UINT, CF(call_limit) },
+	{ "dialer", "calls_per_number", K_UINT, CF(calls_per_number) },
 	{ "dialer", "metrics", K_STR, CF(dialer_metrics) },
 	{ "retry", "max_attempts", K_UINT, CF(max_attempts) },
 	{ "retry", "busy", K_UINT, CF(retry_busy) },
@@ -131,6 +132,7 @@ static const struct key keys[] = {
 	{ "sip", "inbound_ident", K_STR, CF(sip_inbound_ident) },
 	{ "sip", "speed", K_UINT, CF(sip_speed) },
 	{ "sip", "loss_percent", K_UINT, CF(sip_loss_percent) },
+	{ "sip", "loss_seed", K_UINT, CF(sip_loss_seed) },
 	{ "sip", "rtp_conceal", K_UINT, CF(sip_rtp_conceal) },
 	{ "sip", "jitter_buffer", K_UINT, CF(sip_jitter_buffer) },
 	{ "sip", "dtmf_mode", K_STR, CF(sip_dtmf_mode) },
@@ -361,6 +363,7 @@ config_t *config_defaults(void)
 	cf->render_time_limit = 120;
 	cf->render_mem_limit = 1u << 30;
 	cf->call_limit = 1800;
+	cf->calls_per_number = 1;
 	cf->dialer_metrics = strdup("");
 	cf->max_attempts = 6;
 	cf->retry_busy = 300;
@@ -406,6 +409,7 @@ config_t *config_defaults(void)
 	cf->sip_inbound_ident = strdup("");
 	cf->sip_speed = 1;
 	cf->sip_loss_percent = 0;
+	cf->sip_loss_seed = 0;
 	cf->sip_rtp_conceal = 0;
 	cf->sip_jitter_buffer = 160;
 	cf->sip_dtmf_mode = strdup("rfc4733");
@@ -625,6 +629,8 @@ static int finish(struct parse *p)
 		return perr(p, "[dialer] channels must be between 1 and 1000"), -1;
 	if (cf->lease < 10)
 		return perr(p, "[dialer] lease must be at least 10 seconds"), -1;
+	if (cf->calls_per_number > 64)
+		return perr(p, "[dialer] calls_per_number must be between 0 (no limit) and 64"), -1;
 	if (cf->poll == 0)
 		return perr(p, "[dialer] poll must be at least 1 second"), -1;
 	if (strlen(cf->ident) > 20)

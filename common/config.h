@@ -73,6 +73,7 @@ typedef struct config {
 	unsigned render_time_limit;	/* seconds per document */
 	size_t render_mem_limit;
 	unsigned call_limit;	/* hard limit of one call, seconds */
+	unsigned calls_per_number;	/* calls at once to one number, all hosts; 0 any */
 	char *dialer_metrics;	/* Prometheus endpoint, loopback HOST:PORT; "" none */
 	/* [retry] */
 	unsigned max_attempts;
@@ -116,6 +117,7 @@ typedef struct config {
 	char *sip_inbound_ident;	/* our CSI */
 	unsigned sip_speed;	/* tests: line seconds per real second */
 	unsigned sip_loss_percent;	/* tests: outgoing media dropped */
+	unsigned sip_loss_seed;	/* tests: 0 = a fresh loss pattern per call */
 	unsigned sip_rtp_conceal;
 	unsigned sip_jitter_buffer;	/* ms of fixed playout delay for G.711 */
 	char *sip_dtmf_mode;	/* sending: "rfc4733" or "inband" */

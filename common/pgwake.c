@@ -1,4 +1,4 @@
-/* pgwake.c - wake a dialer on a PostgreSQL notification; see pgwake.h. */
+/* pgwake.c - wake a dialer or the onramp on a PostgreSQL notification; see pgwake.h. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,9 @@ struct pgwake {
 	PGconn *conn;
 };
 
-pgwake_t *pgwake_open(const char *spec, char *err, size_t errlen)
+pgwake_t *pgwake_open(const char *spec, const char *channel, char *err, size_t errlen)
 {
+	char listen[64];
 	pgwake_t *w;
 	PGresult *r;
 
@@ -29,7 +30,9 @@ pgwake_t *pgwake_open(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot connect: %.*s", (int)strcspn(m, "\n"), m);
 		goto fail;
 	}
-	r = PQexec(w->conn, "LISTEN " PGS_CHANNEL);
+	/* channel is one of ours, a plain identifier: nothing to quote. */
+	snprintf(listen, sizeof(listen), "LISTEN %s", channel);
+	r = PQexec(w->conn, listen);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		const char *m = PQresultErrorMessage(r);
 		snprintf(err, errlen, "LISTEN: %.*s", (int)strcspn(m, "\n"), m);

@@ -52,9 +52,9 @@ int store_sender_count(store_t *st, const char *sender, long since,
 }
 
 int store_claim(store_t *st, const char *owner, long now, long lease_until,
-    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen)
+    size_t max, unsigned per_number, store_job_t *jobs, size_t *n, char *err, size_t errlen)
 {
-	return st->ops->claim(st, owner, now, lease_until, max, jobs, n, err, errlen);
+	return st->ops->claim(st, owner, now, lease_until, max, per_number, jobs, n, err, errlen);
 }
 
 int store_lease_renew(store_t *st, const char *owner, long lease_until,
@@ -245,7 +245,7 @@ const char *const *store_change_states(store_change_t change)
 {
 	switch (change) {
 	case STORE_RETRY: return change_retry;
-	case STORE_CANCEL: return change_cancel;
+	case STORE_CANCEL: case STORE_CANCEL_QUIET: return change_cancel;
 	case STORE_HOLD: return change_hold;
 	case STORE_RELEASE: return change_release;
 	}
@@ -257,7 +257,7 @@ const char *store_change_target(store_change_t change)
 {
 	switch (change) {
 	case STORE_RETRY: return "queued";
-	case STORE_CANCEL: return "cancelled";
+	case STORE_CANCEL: case STORE_CANCEL_QUIET: return "cancelled";
 	case STORE_HOLD: return "held";
 	case STORE_RELEASE: return "queued";
 	}
@@ -269,7 +269,7 @@ const char *store_change_name(store_change_t change)
 {
 	switch (change) {
 	case STORE_RETRY: return "retry";
-	case STORE_CANCEL: return "cancel";
+	case STORE_CANCEL: case STORE_CANCEL_QUIET: return "cancel";
 	case STORE_HOLD: return "hold";
 	case STORE_RELEASE: return "release";
 	}

@@ -13,7 +13,7 @@
  *	int store_sender_count(st, sender, since, &count, err, errlen);
  *
  *	Dialer:
- *	int store_claim(st, owner, now, lease_until, max, jobs, &n, err, errlen);
+ *	int store_claim(st, owner, now, lease_until, max, per_number, jobs, &n, err, errlen);
  *	int store_lease_renew(st, owner, lease_until, err, errlen);
  *	int store_job_progress(st, job, owner, pages_confirmed, err, errlen);
  *	int store_attempt_begin(st, job, owner, attempt, err, errlen);
@@ -78,7 +78,9 @@
  *	store_claim takes up to max due jobs for owner, leased until
  *	lease_until: queued or retry_wait jobs whose next attempt is due, and
  *	rendering or sending jobs whose lease ran out (their dialer died).
- *	Never two jobs for one number at once. Claimed jobs are "rendering".
+ *	Never more than per_number jobs of one number under a live lease at
+ *	once, counting those of every owner (0: no limit); the longest
+ *	waiting go first. Claimed jobs are "rendering".
  *	store_lease_renew extends every lease owner holds. store_job_progress
  *	records the pages confirmed so far, so a dialer that dies resumes at the first
  *	unconfirmed page. store_attempt_begin records a call's start, counts
@@ -292,7 +294,8 @@ struct store_secret;
 typedef struct store_ops {
 	int (*submit_batch)(store_t *, store_submission_t *, size_t, char *, size_t);
 	int (*sender_count)(store_t *, const char *, long, long *, char *, size_t);
-	int (*claim)(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
+	int (*claim)(store_t *, const char *, long, long, size_t, unsigned, store_job_t *, size_t *,
+	    char *, size_t);
 	int (*lease_renew)(store_t *, const char *, long, char *, size_t);
 	int (*job_progress)(store_t *, long, const char *, int, char *, size_t);
 	int (*attempt_begin)(store_t *, long, const char *, const store_attempt_t *, char *, size_t);
@@ -379,7 +382,7 @@ int store_sender_count(store_t *st, const char *sender, long since,
     long *count, char *err, size_t errlen);
 
 int store_claim(store_t *st, const char *owner, long now, long lease_until,
-    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen);
+    size_t max, unsigned per_number, store_job_t *jobs, size_t *n, char *err, size_t errlen);
 int store_lease_renew(store_t *st, const char *owner, long lease_until,
     char *err, size_t errlen);
 int store_job_progress(store_t *st, long job, const char *owner,
@@ -438,7 +441,12 @@ int store_mdn_load(store_t *st, long job, store_message_t *m, store_notice_job_t
  * and drop a pending "failed" notice (the job is no longer failed);
  * CANCEL also takes a rendering or sending job whose lease ran out
  * before now (its dialer died: the open attempt is closed as claim
- * would) and drops a pending "delayed" notice, as any final state does.
+ * would), and owes the sender a "failed" notice in place of a pending
+ * "delayed" one, with STORE_CANCEL_STATUS and STORE_CANCEL_DIAG as the
+ * job's status and diagnostic: a cancelled fax is one the sender must
+ * not wait for (the caller asks for CANCEL_QUIET instead when NOTIFY
+ * does not want failures, or the operator wants no report). CANCEL_QUIET
+ * only drops a pending "delayed" notice, as any final state does.
  */
 typedef struct store_job_filter {
 	const char *const *states;	/* NULL-terminated; NULL: any */
@@ -507,8 +515,13 @@ typedef struct store_stats {
 } store_stats_t;
 
 typedef enum store_change {
-	STORE_RETRY, STORE_CANCEL, STORE_HOLD, STORE_RELEASE
+	STORE_RETRY, STORE_CANCEL, STORE_HOLD, STORE_RELEASE,
+	STORE_CANCEL_QUIET	/* cancel, owing the sender no report */
 } store_change_t;
+
+/* What a cancelled job's failure report says (Status, Diagnostic-Code). */
+#define STORE_CANCEL_STATUS	"5.0.0"
+#define STORE_CANCEL_DIAG	"X-Faxgate; cancelled by the fax operator"
 
 store_t *store_open_existing(const char *spec, char *err, size_t errlen);
 int store_job_list(store_t *st, const store_job_filter_t *f, store_job_info_t **jobs,

@@ -493,7 +493,17 @@ static const store_ops_t pg_ops = {
 	.stats = pgs_ctl_stats,
 	.job_change = pgs_ctl_change,
 	.metrics = pgs_ctl_metrics,
-	PGS_UNSUP_OPS
+	.inbound_add = pgs_inbound_add,
+	.inbound_list = pgs_inbound_list,
+	.inbound_get = pgs_inbound_get,
+	.inbound_due = pgs_inbound_due,
+	.inbound_next_due = pgs_inbound_next_due,
+	.inbound_claim = pgs_inbound_claim,
+	.inbound_decide = pgs_inbound_decide,
+	.inbound_mark = pgs_inbound_mark,
+	.inbound_requeue = pgs_inbound_requeue,
+	.inbound_bounce = pgs_inbound_bounce,
+	PGS_ONRAMP_OPS
 };
 
 /* quiet - libpq prints server notices on stderr; ours are not for users */

@@ -303,7 +303,8 @@ int pgs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	pg_store_t *s = (pg_store_t *)base;
 	store_change_t c = (store_change_t)change;
 	const char *const *states = store_change_states(c);
-	const char *drop = c == STORE_CANCEL ? "delayed" : c == STORE_HOLD ? NULL : "failed";
+	int cancel = c == STORE_CANCEL || c == STORE_CANCEL_QUIET;
+	const char *drop = cancel ? "delayed" : c == STORE_HOLD ? NULL : "failed";
 	const char *target = store_change_target(c);
 	PGresult *r;
 	pgp_t p = { 0 };
@@ -330,7 +331,7 @@ int pgs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	pgp_long(&p, now);
 	pgp_text(&p, target);
 	pgp_text(&p, drop);
-	pgp_long(&p, c == STORE_CANCEL);
+	pgp_long(&p, cancel);
 	for (int i = 0, more = 1; i < 4; i++) {
 		more = more && states[i];
 		pgp_text(&p, more ? states[i] : NULL);
@@ -348,12 +349,22 @@ int pgs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	if (changed == 0)
 		return pgs_end(s, 0);
 	p.n = 2;
-	if (c == STORE_CANCEL && pgs_cmd(s, "UPDATE attempts SET ended_at = $2, outcome = 'retry',"
+	if (c == STORE_CANCEL) {
+		/* The sender must not wait for it: a failure report is owed. */
+		pgp_text(&p, STORE_CANCEL_STATUS);
+		pgp_text(&p, STORE_CANCEL_DIAG);
+		if (pgs_cmd(s, "UPDATE jobs SET notice_due = 'failed', notice_tries = 0,"
+		    " notice_next_at = $2, status = $3, diagnostic = $4 WHERE id = $1", &p, NULL,
+		    err, errlen) < 0)
+			return pgs_rollback(s);
+		p.n = 2;
+	}
+	if (cancel && pgs_cmd(s, "UPDATE attempts SET ended_at = $2, outcome = 'retry',"
 	    " error_code = 'LEASE_EXPIRED', error_text = 'the dialer handling this call stopped'"
 	    " WHERE job = $1 AND ended_at IS NULL", &p, NULL, err, errlen) < 0)
 		return pgs_rollback(s);
-	/* A job made due again: wake the dialers on every host. */
-	if (strcmp(target, "queued") == 0 && pgs_notify(s, err, errlen) < 0)
+	/* A job made due again, or a report owed: wake the dialers on every host. */
+	if ((strcmp(target, "queued") == 0 || c == STORE_CANCEL) && pgs_notify(s, err, errlen) < 0)
 		return pgs_rollback(s);
 	return pgs_commit(s, err, errlen) < 0 ? -1 : 1;
 }

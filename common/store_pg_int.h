@@ -1,7 +1,8 @@
 /*
  * store_pg_int.h - internal to the PostgreSQL backend (store_pg*.c): the
  * handle, the parameter and result functions, and the operations defined
- * in store_pg_jobs.c, store_pg_notice.c, store_pg_ctl.c and store_pg_unsup.c.
+ * in store_pg_jobs.c, store_pg_notice.c, store_pg_ctl.c, store_pg_inbound.c
+ * and store_pg_onramp.c.
  * Nothing outside the backend includes this.
  *
  * Parameters are sent as text (numbers formatted here) or as binary
@@ -14,6 +15,7 @@
 
 #include <libpq-fe.h>
 
+#include "pgwake.h"
 #include "store.h"
 
 typedef struct pg_store {
@@ -30,8 +32,9 @@ typedef struct pgp {
 	char num[PGP_MAX][24];
 } pgp_t;
 
-/* The channel the dialers LISTEN on; a commit that makes jobs due NOTIFYs it. */
-#define PGS_CHANNEL "faxgate_jobs"
+/* The channel the dialers LISTEN on; a commit that makes jobs due NOTIFYs
+ * it. The onramp's, for received faxes, is PGWAKE_INBOUND. */
+#define PGS_CHANNEL PGWAKE_JOBS
 
 /* The columns of store_job_t, in the order pgs_read_job reads them, from
  * "jobs j"; callers may select more columns after them. */
@@ -73,8 +76,8 @@ void pgs_read_message(const PGresult *r, int row, store_message_t *m);
 void pgs_read_job(const PGresult *r, int row, store_job_t *j);
 
 /* store_pg_jobs.c: the dialer's and the notices' side. */
-int pgs_claim(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *,
-    size_t);
+int pgs_claim(store_t *, const char *, long, long, size_t, unsigned, store_job_t *, size_t *,
+    char *, size_t);
 int pgs_lease_renew(store_t *, const char *, long, char *, size_t);
 int pgs_job_progress(store_t *, long, const char *, int, char *, size_t);
 int pgs_attempt_begin(store_t *, long, const char *, const store_attempt_t *, char *,
@@ -107,13 +110,23 @@ int pgs_ctl_stats(store_t *, long, store_stats_t *, char *, size_t);
 int pgs_ctl_metrics(store_t *, long, store_metrics_t *, char *, size_t);
 int pgs_ctl_change(store_t *, long, int, long, char *, size_t, char *, size_t);
 
-/* store_pg_unsup.c: calls not implemented yet; each fails with its name. */
-int pgs_inbound_add(store_t *b, const store_inbound_t *in, long *id, char *err,
-    size_t errlen);
-int pgs_inbound_list(store_t *b, size_t limit, const char *state,
-    store_inbound_row_t **rows, size_t *n, char *err, size_t errlen);
-int pgs_inbound_get(store_t *b, long id, store_inbound_row_t *row, int with_tiff, char *err,
-    size_t errlen);
+/* store_pg_inbound.c: received faxes (the SIP channel, faxgatectl, faxgate-onramp). */
+int pgs_inbound_add(store_t *, const store_inbound_t *, long *, char *, size_t);
+int pgs_inbound_list(store_t *, size_t, const char *, store_inbound_row_t **, size_t *,
+    char *, size_t);
+int pgs_inbound_get(store_t *, long, store_inbound_row_t *, int, char *, size_t);
+int pgs_inbound_bounce(store_t *, long, long, const store_bounce_t *, size_t, long, char *,
+    size_t);
+int pgs_inbound_due(store_t *, long, long *, size_t, size_t *, char *, size_t);
+int pgs_inbound_next_due(store_t *, long, long *, char *, size_t);
+int pgs_inbound_claim(store_t *, long, long, long, char *, size_t);
+int pgs_inbound_decide(store_t *, long, const char *, const char *, char *, size_t);
+int pgs_inbound_mark(store_t *, long, const char *, const char *, long, int, long, char *,
+    size_t);
+int pgs_inbound_requeue(store_t *, long, long, char *, size_t, char *, size_t);
+
+/* store_pg_onramp.c: the onramp's tables (faxgate-onramp, the dialer at call
+ * time, faxgatectl). */
 int pgs_did_add(store_t *b, const store_did_t *d, char *err, size_t errlen);
 int pgs_did_remove(store_t *b, const char *k, char *err, size_t errlen);
 int pgs_did_list(store_t *b, store_did_t **rows, size_t *n, char *err, size_t errlen);
@@ -140,21 +153,7 @@ int pgs_auth_failure_add(store_t *b, const char *caller, long now, char *err,
     size_t errlen);
 int pgs_auth_failure_count(store_t *b, const char *caller, long since, long *count,
     char *err, size_t errlen);
-int pgs_inbound_due(store_t *b, long now, long *ids, size_t max, size_t *n, char *err,
-    size_t errlen);
-int pgs_inbound_next_due(store_t *b, long now, long *when, char *err, size_t errlen);
-int pgs_inbound_claim(store_t *b, long id, long now, long lease_until, char *err,
-    size_t errlen);
-int pgs_inbound_decide(store_t *b, long id, const char *targets, const char *decision,
-    char *err, size_t errlen);
-int pgs_inbound_mark(store_t *b, long id, const char *state, const char *error,
-    long next_at, int tried, long now, char *err, size_t errlen);
-int pgs_inbound_requeue(store_t *b, long id, long now, char *from, size_t fromlen,
-    char *err, size_t errlen);
-#define PGS_UNSUP_OPS \
-	.inbound_add = pgs_inbound_add, \
-	.inbound_list = pgs_inbound_list, \
-	.inbound_get = pgs_inbound_get, \
+#define PGS_ONRAMP_OPS \
 	.did_add = pgs_did_add, \
 	.did_remove = pgs_did_remove, \
 	.did_list = pgs_did_list, \
@@ -176,12 +175,6 @@ int pgs_inbound_requeue(store_t *b, long id, long now, char *from, size_t fromle
 	.user_list = pgs_user_list, \
 	.user_get = pgs_user_get, \
 	.auth_failure_add = pgs_auth_failure_add, \
-	.auth_failure_count = pgs_auth_failure_count, \
-	.inbound_due = pgs_inbound_due, \
-	.inbound_next_due = pgs_inbound_next_due, \
-	.inbound_claim = pgs_inbound_claim, \
-	.inbound_decide = pgs_inbound_decide, \
-	.inbound_mark = pgs_inbound_mark, \
-	.inbound_requeue = pgs_inbound_requeue,
+	.auth_failure_count = pgs_auth_failure_count,
 
 #endif

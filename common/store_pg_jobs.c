@@ -7,12 +7,13 @@
  * instead of queueing behind them, and leases them: a dialer that dies
  * leaves jobs whose lease runs out, and the next claim takes them over.
  *
- * One call at a time per number, across every host: before taking jobs
- * the claim takes a transaction-scoped advisory lock on each one's number
- * and then, in a new statement (so a new snapshot, taken after any other
- * claimer of those numbers has committed and let its lock go), checks that
- * no other job of them is rendering or sending under a live lease. A
- * claim is seven round trips however many jobs it takes.
+ * At most per_number calls at a time per number (1 by default), across
+ * every host: before taking jobs the claim takes a transaction-scoped
+ * advisory lock on each one's number and then, in a new statement (so a
+ * new snapshot, taken after any other claimer of those numbers has
+ * committed and let its lock go), counts the other jobs of them that are
+ * rendering or sending under a live lease. A claim is seven round trips
+ * however many jobs it takes.
  * Row locks alone cannot do this: two hosts could each lock a different
  * job of the same number.
  */
@@ -40,7 +41,7 @@ static int array(char *buf, size_t len, const store_job_t *jobs, size_t n, int i
 }
 
 /* keep - drop the jobs whose number is not in the rows of r (column 0) */
-static size_t keep(store_job_t *jobs, size_t n, const PGresult *r, int in)
+static size_t keep(store_job_t *jobs, size_t n, const PGresult *r)
 {
 	size_t got = 0;
 
@@ -48,19 +49,38 @@ static size_t keep(store_job_t *jobs, size_t n, const PGresult *r, int in)
 		int found = 0;
 		for (int k = 0; k < PQntuples(r) && !found; k++)
 			found = strcmp(PQgetvalue(r, k, 0), jobs[i].number) == 0;
-		if (found == in)
+		if (found)
 			jobs[got++] = jobs[i];
 	}
 	return got;
 }
 
-/* numbers_free - of the candidates (one per number), keep those whose
- * number this transaction could lock and no other job of which is in a
- * call; their count, or -1. Two statements: the check must see the
- * commits of the claims that held those locks before us, so its snapshot
- * is taken after the locks are ours. */
+/* cap - keep, in order, the jobs whose number has fewer than limit calls:
+ * those in the rows of r (number, count) and those kept before them */
+static size_t cap(store_job_t *jobs, size_t n, const PGresult *r, unsigned limit)
+{
+	size_t got = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long calls = 0;
+		for (int k = 0; k < PQntuples(r); k++)
+			if (strcmp(PQgetvalue(r, k, 0), jobs[i].number) == 0)
+				calls += pgs_long(r, k, 1);
+		for (size_t k = 0; k < got; k++)
+			calls += strcmp(jobs[k].number, jobs[i].number) == 0;
+		if (calls < (long)limit)
+			jobs[got++] = jobs[i];
+	}
+	return got;
+}
+
+/* numbers_free - of the candidates (at most limit per number), keep those
+ * whose number this transaction could lock and which fit under limit with
+ * the calls in progress; their count, or -1. Two statements: the count
+ * must see the commits of the claims that held those locks before us, so
+ * its snapshot is taken after the locks are ours. */
 static long numbers_free(pg_store_t *s, store_job_t *jobs, size_t n, long now,
-    char *err, size_t errlen)
+    unsigned limit, char *err, size_t errlen)
 {
 	char nums[16384], ids[8192];
 	PGresult *r;
@@ -77,23 +97,24 @@ static long numbers_free(pg_store_t *s, store_job_t *jobs, size_t n, long now,
 	    " WHERE pg_try_advisory_xact_lock(hashtext('faxgate:' || n))", &p, 0, err, errlen)))
 		return -1;
 	/* A number not locked: another host is claiming it right now. */
-	n = keep(jobs, n, r, 1);
+	n = keep(jobs, n, r);
 	PQclear(r);
 	if (n == 0 || array(nums, sizeof(nums), jobs, n, 0) < 0)
 		return 0;
 	pgp_text(&p, ids);
 	pgp_long(&p, now);
-	if (!(r = pgs_query(s, "SELECT DISTINCT number FROM jobs WHERE number = ANY($1::text[])"
-	    " AND NOT id = ANY($2::bigint[]) AND state IN ('rendering', 'sending')"
-	    " AND lease_until >= $3", &p, 0, err, errlen)))
+	if (!(r = pgs_query(s, "SELECT number, count(*)::text FROM jobs"
+	    " WHERE number = ANY($1::text[]) AND NOT id = ANY($2::bigint[])"
+	    " AND state IN ('rendering', 'sending') AND lease_until >= $3 GROUP BY number",
+	    &p, 0, err, errlen)))
 		return -1;
-	n = keep(jobs, n, r, 0);
+	n = cap(jobs, n, r, limit);
 	PQclear(r);
 	return (long)n;
 }
 
 int pgs_claim(store_t *base, const char *owner, long now, long lease_until,
-    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen)
+    size_t max, unsigned per_number, store_job_t *jobs, size_t *n, char *err, size_t errlen)
 {
 	char ids[8192];
 	pg_store_t *s = (pg_store_t *)base;
@@ -111,28 +132,32 @@ int pgs_claim(store_t *base, const char *owner, long now, long lease_until,
 		return -1;
 	pgp_long(&p, now);
 	pgp_long(&p, (long)max * 4);
+	pgp_long(&p, per_number);
 	if (!(r = pgs_query(s, "SELECT " PGS_JOB_COLS " FROM jobs j WHERE"
 	    " ((j.state IN ('queued', 'ready', 'retry_wait') AND j.next_attempt_at <= $1)"
 	    "  OR (j.state IN ('rendering', 'sending') AND j.lease_until < $1))"
-	    " AND NOT EXISTS (SELECT 1 FROM jobs b WHERE b.number = j.number AND b.id <> j.id"
-	    "  AND b.state IN ('rendering', 'sending') AND b.lease_until >= $1)"
+	    " AND ($3 = 0 OR (SELECT count(*) FROM jobs b WHERE b.number = j.number"
+	    "  AND b.id <> j.id AND b.state IN ('rendering', 'sending')"
+	    "  AND b.lease_until >= $1) < $3)"
 	    " ORDER BY j.next_attempt_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED",
 	    &p, 0, err, errlen)))
 		return pgs_rollback(s);
-	/* One candidate per number, the longest waiting. */
+	/* At most per_number candidates per number, the longest waiting. */
 	for (int i = 0; i < PQntuples(r) && got < max; i++) {
 		store_job_t j;
-		int dup = 0;
+		unsigned same = 0;
 		pgs_read_job(r, i, &j);
-		for (size_t k = 0; k < got && !dup; k++)
-			dup = strcmp(jobs[k].number, j.number) == 0;
-		if (!dup)
+		for (size_t k = 0; k < got; k++)
+			same += strcmp(jobs[k].number, j.number) == 0;
+		if (per_number == 0 || same < per_number)
 			jobs[got++] = j;
 	}
 	PQclear(r);
-	if ((nfree = numbers_free(s, jobs, got, now, err, errlen)) < 0)
-		return pgs_rollback(s);
-	got = (size_t)nfree;
+	if (per_number > 0) {
+		if ((nfree = numbers_free(s, jobs, got, now, per_number, err, errlen)) < 0)
+			return pgs_rollback(s);
+		got = (size_t)nfree;
+	}
 	if (got > 0) {
 		if (array(ids, sizeof(ids), jobs, got, 1) < 0)
 			return pgs_rollback(s);

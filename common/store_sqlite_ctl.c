@@ -408,7 +408,8 @@ int sqs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	sqlite_store_t *s = (sqlite_store_t *)base;
 	store_change_t c = (store_change_t)change;
 	const char *const *states = store_change_states(c);
-	const char *drop = c == STORE_CANCEL ? "delayed" : c == STORE_HOLD ? NULL : "failed";
+	int cancel = c == STORE_CANCEL || c == STORE_CANCEL_QUIET;
+	const char *drop = cancel ? "delayed" : c == STORE_HOLD ? NULL : "failed";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -446,7 +447,7 @@ int sqs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	sqlite3_bind_int64(st, 2, now);
 	sqs_bind_text(st, 3, store_change_target(c));
 	sqs_bind_text(st, 4, drop);
-	sqlite3_bind_int(st, 5, c == STORE_CANCEL);
+	sqlite3_bind_int(st, 5, cancel);
 	for (int i = 0, more = 1; i < 4; i++) {
 		more = more && states[i];
 		sqs_bind_text(st, 6 + i, more ? states[i] : NULL);
@@ -456,6 +457,19 @@ int sqs_ctl_change(store_t *base, long job, int change, long now, char *from,
 	if (sqlite3_changes(s->db) == 0)
 		return rollback(s, 0);
 	if (c == STORE_CANCEL) {
+		/* The sender must not wait for it: a failure report is owed. */
+		if (prepare(s, "change job", "UPDATE jobs SET notice_due = 'failed', notice_tries = 0,"
+		    " notice_next_at = ?2, status = ?3, diagnostic = ?4 WHERE id = ?1",
+		    &st, err, errlen) < 0)
+			return rollback(s, -1);
+		sqlite3_bind_int64(st, 1, job);
+		sqlite3_bind_int64(st, 2, now);
+		sqs_bind_text(st, 3, STORE_CANCEL_STATUS);
+		sqs_bind_text(st, 4, STORE_CANCEL_DIAG);
+		if (step_write(s, st, err, errlen) < 0)
+			return rollback(s, -1);
+	}
+	if (cancel) {
 		/* Taken from a dead dialer: close its call as store_claim would. */
 		if (prepare(s, "change job", "UPDATE attempts SET ended_at = ?2, outcome = 'retry',"
 		    " error_code = 'LEASE_EXPIRED', error_text = 'the dialer handling this call stopped'"

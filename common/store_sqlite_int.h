@@ -40,7 +40,8 @@ void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
 void sqs_copy(char *dst, size_t len, sqlite3_stmt *st, int col);
 char *sqs_dup(sqlite3_stmt *st, int col);
 
-int sqs_claim(store_t *, const char *, long, long, size_t, store_job_t *, size_t *, char *, size_t);
+int sqs_claim(store_t *, const char *, long, long, size_t, unsigned, store_job_t *, size_t *,
+    char *, size_t);
 int sqs_lease_renew(store_t *, const char *, long, char *, size_t);
 int sqs_job_progress(store_t *, long, const char *, int, char *, size_t);
 int sqs_attempt_begin(store_t *, long, const char *, const store_attempt_t *, char *, size_t);

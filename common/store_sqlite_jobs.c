@@ -71,7 +71,7 @@ static int rollback(sqlite_store_t *s)
 }
 
 int sqs_claim(store_t *base, const char *owner, long now, long lease_until,
-    size_t max, store_job_t *jobs, size_t *n, char *err, size_t errlen)
+    size_t max, unsigned per_number, store_job_t *jobs, size_t *n, char *err, size_t errlen)
 {
 	sqlite_store_t *s = (sqlite_store_t *)base;
 	sqlite3_stmt *st;
@@ -83,23 +83,28 @@ int sqs_claim(store_t *base, const char *owner, long now, long lease_until,
 		return 0;
 	if (sqs_exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
-	/* One call at a time per number: a number with a live lease is busy. */
-	if (prepare(s, "SELECT " SQS_JOB_COLS " FROM jobs j WHERE"
+	/* At most per_number calls at a time per number (0: no limit): the
+	 * jobs under a live lease are the calls in progress. BEGIN IMMEDIATE
+	 * makes this claim the only writer, so the count stays true. */
+	if (prepare(s, "SELECT " SQS_JOB_COLS ", (SELECT count(*) FROM jobs b"
+	    "  WHERE b.number = j.number AND b.id != j.id"
+	    "  AND b.state IN ('rendering', 'sending') AND b.lease_until >= ?1) AS busy"
+	    " FROM jobs j WHERE"
 	    " ((j.state IN ('queued', 'ready', 'retry_wait') AND j.next_attempt_at <= ?1)"
 	    "  OR (j.state IN ('rendering', 'sending') AND j.lease_until < ?1))"
-	    " AND NOT EXISTS (SELECT 1 FROM jobs b WHERE b.number = j.number AND b.id != j.id"
-	    "  AND b.state IN ('rendering', 'sending') AND b.lease_until >= ?1)"
+	    " AND (?3 = 0 OR busy < ?3)"
 	    " ORDER BY j.next_attempt_at, j.id LIMIT ?2", &st, err, errlen) < 0)
 		return rollback(s);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max * 4);
+	sqlite3_bind_int64(st, 3, per_number);
 	while (got < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_job_t j;
-		int dup = 0;
+		long calls = sqlite3_column_int64(st, SQS_JOB_NCOLS);
 		sqs_read_job(st, &j);
-		for (size_t i = 0; i < got && !dup; i++)
-			dup = strcmp(jobs[i].number, j.number) == 0;
-		if (!dup)
+		for (size_t i = 0; i < got; i++)
+			calls += strcmp(jobs[i].number, j.number) == 0;
+		if (per_number == 0 || calls < (long)per_number)
 			jobs[got++] = j;
 	}
 	sqlite3_finalize(st);

@@ -1,4 +1,4 @@
-/* wake.c - wake-up datagrams to the dialer; see wake.h. */
+/* wake.c - wake-up datagrams to the dialer and the onramp; see wake.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +10,8 @@
 
 #include "wake.h"
 
-/* wake_dialer - one non-blocking datagram to path, errors ignored */
-void wake_dialer(const char *path)
+/* wake_send - one non-blocking datagram to path, errors ignored */
+void wake_send(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;

@@ -1,18 +1,20 @@
 /*
  * NAME
- *	wake - tell the dialers that new jobs are ready
+ *	wake - tell a dialer that new jobs are ready, or faxgate-onramp that
+ *	a received fax is
  * SYNOPSIS
  *	#include "wake.h"
  *	#include <stddef.h>
 
-void wake_dialer(const char *path);
+void wake_send(const char *path);
 int wake_listen(const char *path, char *err, size_t errlen);
  *	int wake_listen(const char *path, char *err, size_t errlen);
  * DESCRIPTION
- *	Sends one datagram to the unix datagram socket at path, without
- *	blocking. The dialer treats any datagram as "look at the store now";
- *	it also polls, so a lost wake-up (no dialer running, queue full) only
- *	delays a job, which is why errors are ignored here.
+ *	wake_send() sends one datagram to the unix datagram socket at path
+ *	(nothing if path is empty), without blocking. The dialer and the
+ *	onramp treat any datagram as "look at the store now"; they also
+ *	poll, so a lost wake-up (nobody listening, queue full) only delays
+ *	the work, which is why errors are ignored here.
  *
  *	wake_listen() is the receiving side (faxgate-dialer, faxgate-onramp):
  *	it binds a non-blocking datagram socket at path (replacing a stale
@@ -24,7 +26,7 @@ int wake_listen(const char *path, char *err, size_t errlen);
 
 #include <stddef.h>
 
-void wake_dialer(const char *path);
+void wake_send(const char *path);
 int wake_listen(const char *path, char *err, size_t errlen);
 
 #endif

@@ -35,7 +35,10 @@ int bounce_token(const char *s, long *id, long *received_at)
 	return 0;
 }
 
-/* clean - a printable, bounded copy of s[0..len) with blanks trimmed */
+/* clean - a printable, bounded copy of s[0..len) with blanks trimmed,
+ * valid UTF-8: a report may carry any bytes, the cut at VALUE_MAX may
+ * split a character, and a PostgreSQL store refuses invalid text (the
+ * report would be deferred by the MTA until it expired) */
 static char *clean(const char *s, size_t len)
 {
 	char *r;
@@ -54,6 +57,12 @@ static char *clean(const char *s, size_t len)
 		r[n++] = c < 0x20 || c == 0x7f ? (c == '\t' ? ' ' : '?') : (char)c;
 	}
 	r[n] = '\0';
+	if (!g_utf8_validate(r, -1, NULL)) {
+		gchar *v = g_utf8_make_valid(r, -1);	/* U+FFFD for each bad sequence */
+		free(r);
+		r = v ? strdup(v) : NULL;
+		g_free(v);
+	}
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "notice.h"
 #include "wake.h"
 
 /* allowed - the states a change applies to, as "a, b, c" */
@@ -50,6 +51,22 @@ static int more_attempts(const ctl_t *c, int attempts)
 	return attempts >= max ? 1 : max - attempts;
 }
 
+/* quiet_arg - take cancel's --quiet (-q) out of argv; 1 if it was there */
+static int quiet_arg(int *argc, char **argv)
+{
+	int quiet = 0, k = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
+			quiet = 1;
+		else
+			argv[k++] = argv[i];
+	}
+	argv[k] = NULL;
+	*argc = k;
+	return quiet;
+}
+
 /* ctl_change - faxgatectl retry|cancel|hold|release JOB; an exit status */
 int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv)
 {
@@ -57,7 +74,7 @@ int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv)
 	const char *to = store_change_target(change);
 	char err[1024], from[16], note[64] = "";
 	long job;
-	int rc, more = 0;
+	int rc, more = 0, quiet = change == STORE_CANCEL && quiet_arg(&argc, argv);
 
 	if ((rc = ctl_job_arg(c, argc, argv, &job)) != 0)
 		return rc < 0 ? 0 : rc;
@@ -70,13 +87,21 @@ int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv)
 	if (rc == 0)
 		return no_such_job(c, job);
 	more = more_attempts(c, d.info.job.attempts);
+	/* A cancelled fax is a failed one to its sender, who is told as
+	 * NOTIFY asks (RFC 3461: absent means FAILURE) unless the operator
+	 * says --quiet (e.g. for a flood nobody should hear back about). */
+	if (change == STORE_CANCEL && (quiet ||
+	    !notice_wanted(d.info.job.notify[0] ? d.info.job.notify : NULL, "failed")))
+		change = STORE_CANCEL_QUIET;
 	store_job_detail_free(&d);
 	if ((rc = store_job_change(c->st, job, change, c->now, from, sizeof(from),
 	    err, sizeof(err))) < 0)
 		return ctl_store_error(c, err);
 	if (rc == 0)
 		return from[0] ? refused(c, change, job, from) : no_such_job(c, job);
-	if (change == STORE_RETRY && more == 1)
+	if (change == STORE_CANCEL)
+		snprintf(note, sizeof(note), " (the sender gets a failure report)");
+	else if (change == STORE_RETRY && more == 1)
 		snprintf(note, sizeof(note), " (one more attempt)");
 	else if (change == STORE_RETRY && strcmp(from, "failed") == 0)
 		snprintf(note, sizeof(note), " (up to %d more attempts)", more);
@@ -92,12 +117,15 @@ int ctl_change(ctl_t *c, store_change_t change, int argc, char **argv)
 			ctl_json_int(j, "next_attempt_at", c->now);
 		if (change == STORE_RETRY)
 			ctl_json_int(j, "more_attempts", more);
+		if (change == STORE_CANCEL || change == STORE_CANCEL_QUIET)
+			ctl_json_bool(j, "report", change == STORE_CANCEL);
 		ctl_json_end(j);
 		ctl_json_free(j);
 	} else
 		fprintf(c->out, "job %ld: %s -> %s%s\n", job, from, to, note);
-	/* Due now: tell the dialer rather than wait for its next poll. */
-	if (strcmp(to, "queued") == 0)
-		wake_dialer(c->cf->dialer_socket);
+	/* Due now, or a report owed: tell the dialer rather than wait for
+	 * its next poll. */
+	if (strcmp(to, "queued") == 0 || change == STORE_CANCEL)
+		wake_send(c->cf->dialer_socket);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "bounce.h"
 #include "ctl.h"
 #include "log.h"
+#include "wake.h"
 
 #define DEFAULT_LIMIT 50
 
@@ -437,6 +438,7 @@ static int retry(ctl_t *c, int argc, char **argv)
 		ctl_json_free(j);
 	} else
 		fprintf(c->out, "inbound fax %ld: %s -> new, to be mailed again\n", id, from);
+	wake_send(c->cf->onramp_socket);	/* now, not at its next poll */
 	return 0;
 }
 

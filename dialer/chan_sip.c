@@ -655,6 +655,7 @@ scall_t *scall_new(sipline_t *l, const media_config_t *mc, char *err, size_t err
 	m.port_max = l->cf->sip_port_max;
 	m.speed = (int)l->cf->sip_speed;
 	m.loss_percent = (int)l->cf->sip_loss_percent;
+	m.loss_seed = l->cf->sip_loss_seed;
 	m.conceal = (int)l->cf->sip_rtp_conceal;
 	m.depth = (int)l->cf->sip_jitter_buffer / 20;
 	m.cert = l->cert;

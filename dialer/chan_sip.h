@@ -11,6 +11,7 @@
  *	void	sipline_set_hooks(sipline_t *line, const sipline_hooks_t *h);
  *	chan_t	*chan_sip_new(sipline_t *line);
  *	void	sipline_free(sipline_t *line, void (*done)(void *), void *arg);
+ *	unsigned sipline_incoming(const sipline_t *line);
  * DESCRIPTION
  *	A sipline_t is the SIP side of one dialer: one SIP agent (sipua(3))
  *	listening on [sip] listen (and tls_listen), the DTLS certificate,
@@ -70,6 +71,9 @@
  *	sipline_free() refuses new calls, hangs up the incoming ones (their
  *	faxes are reported as failed), shuts the agent down and calls
  *	done(arg). Close the channels first.
+ *
+ *	sipline_incoming() counts the incoming calls in progress; unlike the
+ *	others it may be called from any thread (the metrics server's).
  * DIAGNOSTICS
  *	sipline_new() returns NULL with err set (cannot listen, no
  *	certificate for DTLS). chan_call() fails when the channel is busy
@@ -123,5 +127,6 @@ sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf,
 void sipline_set_hooks(sipline_t *line, const sipline_hooks_t *hooks);
 chan_t *chan_sip_new(sipline_t *line);
 void sipline_free(sipline_t *line, void (*done)(void *), void *arg);
+unsigned sipline_incoming(const sipline_t *line);
 
 #endif

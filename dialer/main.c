@@ -76,6 +76,9 @@ static int metrics_fill(metrics_buf_t *b, void *arg)
 	metrics_family(b, "faxgate_channels_busy", "gauge",
 	    "Channels of this dialer holding a job (rendering or calling).");
 	metrics_sample(b, "faxgate_channels_busy", (long)busy, NULL);
+	metrics_family(b, "faxgate_incoming_calls", "gauge",
+	    "Incoming calls in progress on this dialer (SIP; at most [sip] inbound_channels).");
+	metrics_sample(b, "faxgate_incoming_calls", (long)runner_incoming(runner), NULL);
 	return 0;
 }
 
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
 		uv_poll_init(loop, &wake_poll, wake_fd);
 		uv_poll_start(&wake_poll, UV_READABLE, on_wake);
 	}
-	if ((pgw = pgwake_open(cf->store, err, sizeof(err))) != NULL) {
+	if ((pgw = pgwake_open(cf->store, PGWAKE_JOBS, err, sizeof(err))) != NULL) {
 		uv_poll_init(loop, &pg_poll, pgwake_fd(pgw));
 		uv_poll_start(&pg_poll, UV_READABLE, on_pgwake);
 		log_msg(LOG_INFO, "store notifications: status=listening");

@@ -442,7 +442,9 @@ media_t *media_new(uv_loop_t *loop, const media_config_t *cfg, char *err, size_t
 #define DUP(f) if (cfg->f) { m->f = strdup(cfg->f); m->cfg.f = m->f; }
 	DUP(tx_file); DUP(rx_file); DUP(ident); DUP(header); DUP(sub_address);
 #undef DUP
-	if (getrandom(&m->rnd, sizeof(m->rnd), 0) < 0)
+	if (cfg->loss_seed)
+		m->rnd = cfg->loss_seed;
+	else if (getrandom(&m->rnd, sizeof(m->rnd), 0) < 0)
 		m->rnd = (unsigned)uv_hrtime();
 	fax_result_init(&m->result);
 	uv_timer_init(loop, &m->timer);

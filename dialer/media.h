@@ -66,7 +66,10 @@
  *	(default 1: real time; larger values are for tests, and both ends
  *	must use the same). It catches up after a late wake-up, never more
  *	than a second at once. cfg->loss_percent (tests, diagnosis) drops
- *	that share of our outgoing RTP and UDPTL datagrams at random.
+ *	that share of our outgoing RTP and UDPTL datagrams at random: a
+ *	fresh pattern each call, or the same one every call if
+ *	cfg->loss_seed is not 0 (so a test of recovery from loss is
+ *	repeatable).
  *
  *	on_page(user, pages) follows t30(3)'s on_page. on_done(user) comes
  *	once, from the loop, when T.30 reached phase E, after
@@ -104,6 +107,7 @@ typedef struct media_config {
 	unsigned port_min, port_max;	/* media ports (default 16000..16999) */
 	int	speed;			/* ticks per 20 ms, default 1 */
 	int	loss_percent;		/* outgoing datagrams dropped, 0..99 */
+	unsigned loss_seed;		/* the pattern of that loss; 0 = random */
 	int	conceal;		/* rtp(3) conceal, 0 = silence on loss */
 	int	depth;			/* rtp(3) playout depth, 0 = default */
 	/* the fax */

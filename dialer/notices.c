@@ -88,9 +88,10 @@ static int build(notices_t *n, const store_message_t *m, const store_notice_job_
 		r[i].diagnostic = job->diagnostic[0] ? job->diagnostic : NULL;
 		r[i].number = job->dial;
 		/* Without a call (a document that cannot be rendered) the
-		 * Diagnostic-Code holds the reason. */
-		r[i].cause = j[i].last_error[0] ? j[i].last_error :
-		    job->diagnostic[0] ? job->diagnostic : NULL;
+		 * Diagnostic-Code holds the reason; so it does for a job an
+		 * operator cancelled, whatever its last call said. */
+		r[i].cause = j[i].last_error[0] && strcmp(job->state, "cancelled") != 0 ?
+		    j[i].last_error : job->diagnostic[0] ? job->diagnostic : NULL;
 		r[i].start_time = job->first_attempt_at;
 		r[i].last_attempt_time = j[i].last_attempt_at;
 		r[i].will_retry_until = strcmp(j[i].notice_due, "delayed") == 0 ? until_of(n, &j[i]) : 0;

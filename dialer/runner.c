@@ -33,6 +33,7 @@
 #include "runner.h"
 #include "store.h"
 #include "t30.h"
+#include "wake.h"
 
 #define CLAIM_BATCH 64
 
@@ -444,8 +445,8 @@ static void do_kick(uv_timer_t *t)
 		nfree += !r->slots[i].busy;
 	if (nfree > CLAIM_BATCH)
 		nfree = CLAIM_BATCH;
-	if (nfree && store_claim(r->st, r->owner, now, now + (long)r->cf->lease, nfree, jobs, &n,
-	    err, sizeof(err)) < 0)
+	if (nfree && store_claim(r->st, r->owner, now, now + (long)r->cf->lease, nfree,
+	    r->cf->calls_per_number, jobs, &n, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "status=store_error, reason=\"%s\"", err);
 	for (size_t i = 0; i < r->nslots && k < n; i++)
 		if (!r->slots[i].busy)
@@ -524,10 +525,14 @@ static void on_inbound(void *user, const sipline_inbound_t *in)
 		    in->call_id, in->tiff);
 	if (store_inbound_add(r->st, &row, &id, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "call=%s: status=store_error, reason=\"%s\"", in->call_id, err);
-	else
+	else {
 		log_msg(LOG_INFO, "inbound=%ld: call=%s, did=%s, caller=%s, subaddress=%s, pages=%d, "
 		    "outcome=%s, status=%s", id, in->call_id, in->did, in->caller,
 		    *in->subaddress ? in->subaddress : "none", in->pages, row.outcome, res->status);
+		/* Mail it now rather than at the onramp's next poll (with
+		 * PostgreSQL the store also NOTIFYs onramps on other hosts). */
+		wake_send(r->cf->onramp_socket);
+	}
 	free(data);
 }
 
@@ -660,6 +665,12 @@ void runner_channels(runner_t *r, unsigned *busy, unsigned *total)
 {
 	*busy = atomic_load_explicit(&r->nbusy, memory_order_relaxed);
 	*total = (unsigned)r->nslots;
+}
+
+/* runner_incoming - incoming calls in progress; from any thread */
+unsigned runner_incoming(runner_t *r)
+{
+	return r->sip ? sipline_incoming(r->sip) : 0;
 }
 
 /* runner_reload - new calls use cf */

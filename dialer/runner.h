@@ -9,6 +9,7 @@
  *	void runner_reload(runner_t *r, const config_t *cf);
  *	void runner_stop(runner_t *r, void (*done)(void *), void *arg);
  *	void runner_channels(runner_t *r, unsigned *busy, unsigned *total);
+ *	unsigned runner_incoming(runner_t *r);
  * DESCRIPTION
  *	runner_new opens the store and [dialer] channels channels of the
  *	configured driver on loop.
@@ -27,8 +28,10 @@
  *	(due at once, resuming at the first unconfirmed page), waits for the
  *	notice in flight, closes every handle and calls done(arg).
  *	runner_channels tells how many channels hold a job (rendering or
- *	calling) and how many there are; unlike the others it may be called
- *	from any thread (the metrics server's), until runner_stop is done.
+ *	calling) and how many there are; runner_incoming how many incoming
+ *	calls are in progress (0 without the SIP driver). Unlike the others
+ *	these two may be called from any thread (the metrics server's),
+ *	until runner_stop is done.
  */
 #ifndef FAXGATE_RUNNER_H
 #define FAXGATE_RUNNER_H
@@ -45,5 +48,6 @@ void runner_kick(runner_t *r);
 void runner_reload(runner_t *r, const config_t *cf);
 void runner_stop(runner_t *r, void (*done)(void *), void *arg);
 void runner_channels(runner_t *r, unsigned *busy, unsigned *total);
+unsigned runner_incoming(runner_t *r);
 
 #endif

@@ -15,6 +15,7 @@
 #ifndef FAXGATE_SIPCALL_H
 #define FAXGATE_SIPCALL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -45,7 +46,7 @@ struct sipline {
 	sipline_inbound_fn on_inbound;
 	void *user;
 	sipline_hooks_t hooks;
-	int ninbound;
+	atomic_int ninbound;		/* incoming calls; read by the metrics thread */
 	int stopping;
 	unsigned seq;			/* inbound file names */
 	void (*done)(void *);

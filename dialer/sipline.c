@@ -173,6 +173,14 @@ sipline_t *sipline_new(uv_loop_t *loop, const config_t *cf, sipline_inbound_fn o
 	return l;
 }
 
+/* sipline_incoming - incoming calls in progress; from any thread */
+unsigned sipline_incoming(const sipline_t *l)
+{
+	int n = atomic_load_explicit(&((sipline_t *)l)->ninbound, memory_order_relaxed);
+
+	return n > 0 ? (unsigned)n : 0;
+}
+
 void sipline_set_hooks(sipline_t *l, const sipline_hooks_t *hooks)
 {
 	l->hooks = *hooks;

@@ -678,7 +678,7 @@ static sfsistat fg_eom(SMFICTX *ctx)
 	}
 	counters_add(nnew ? C_MSG_ACCEPTED : C_MSG_DUPLICATE);
 	if (nnew)
-		wake_dialer(cf->dialer_socket);
+		wake_send(cf->dialer_socket);
 	ret = c->nother ? SMFIS_CONTINUE : SMFIS_DISCARD;
 out:
 	free(docs);

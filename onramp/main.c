@@ -32,10 +32,11 @@
 
 #include "config.h"
 #include "log.h"
-#include "wake.h"
 #include "mailer.h"
 #include "onramp.h"
+#include "pgwake.h"
 #include "store.h"
+#include "wake.h"
 
 #define DEFAULT_CONFIG "/etc/faxgate/faxgate.conf"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 	config_t *cf;
 	store_t *st;
 	mailer_t *m;
+	pgwake_t *pgw = NULL;
 
 	while ((opt = getopt(argc, argv, "c:f1")) != -1) {
 		switch (opt) {
@@ -159,10 +161,18 @@ int main(int argc, char **argv)
 	}
 	signals(&block);
 	fd = once ? -1 : wake_open(cf->onramp_socket);
+	/* With PostgreSQL the dialer that stored a fax may be on another
+	 * host: its commit NOTIFYs us as well as (or instead of) the socket. */
+	if (!once && (pgw = pgwake_open(cf->store, PGWAKE_INBOUND, err, sizeof(err))) != NULL)
+		log_msg(LOG_INFO, "store notifications: status=listening");
+	else if (!once && *err)
+		log_msg(LOG_WARNING, "store notifications: status=failed, reason=\"%s\"; polling only",
+		    err);
 	log_msg(LOG_INFO, "start: store=%s, poll=%us, wake=%s, pdf=%s", cf->store, cf->onramp_poll,
-	    fd >= 0 ? cf->onramp_socket : "poll-only", cf->onramp_pdf ? "yes" : "no");
+	    fd >= 0 ? cf->onramp_socket : pgw ? "notify" : "poll-only", cf->onramp_pdf ? "yes" : "no");
 	while (!stop) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		struct pollfd pf[2] = { { .fd = fd, .events = POLLIN },
+			{ .fd = pgw ? pgwake_fd(pgw) : -1, .events = POLLIN } };
 		struct timespec ts = { .tv_sec = cf->onramp_poll };
 		long start = (long)time(NULL), when = 0;
 		int rc;
@@ -189,11 +199,20 @@ int main(int argc, char **argv)
 		/* Blocked from the last look at the flags into the wait, which
 		 * lets them in atomically: a signal now cannot be slept through. */
 		sigprocmask(SIG_BLOCK, &block, &waitmask);
-		if (!stop && !reload && ppoll(&pf, fd >= 0 ? 1 : 0, &ts, &waitmask) > 0)
-			while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		/* poll() skips an entry whose fd is negative. */
+		if (!stop && !reload && ppoll(pf, 2, &ts, &waitmask) > 0) {
+			while (fd >= 0 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 				;	/* many wake-ups, one look at the store */
+			if (pgw && (pf[1].revents & POLLIN) && pgwake_drain(pgw) < 0) {
+				log_msg(LOG_WARNING, "store notifications: status=lost; polling only");
+				pgwake_close(pgw);
+				pgw = NULL;
+			}
+		}
 		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	}
+	if (pgw)
+		pgwake_close(pgw);
 	if (fd >= 0) {
 		close(fd);
 		unlink(cf->onramp_socket);

@@ -8,7 +8,7 @@
 . "$TOP/t/lib/faxgate.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for a private Postfix"
 
-export MTA_USERS="alice bob carol dave erin frank grace heidi ivan judy kim leo mia"
+export MTA_USERS="alice bob carol dave erin frank grace heidi ivan judy kim leo mia nina olaf"
 fg_workdir
 fixtures
 MPORT=$(free_port)
@@ -292,4 +292,29 @@ cp "$W/good.conf" "$W/faxgate.conf"
 
 dialer_stop
 ok $? "SIGTERM stops the dialer cleanly (exit 0)"
+
+# --- an operator cancels two queued faxes (no dialer runs): the sender of
+# one gets a failure DSN that says so; --quiet sends none
+dsn_send nina@sender.test "FAX=+12025550160@$FD" "" "" cancel1@t >/dev/null
+dsn_send olaf@sender.test "FAX=+12025550161@$FD" "" "" cancel2@t >/dev/null
+J=$(job_of +12025550160); JQ=$(job_of +12025550161)
+is "$(job_field "$J" state) $(job_field "$JQ" state)" "queued queued" "both queued while no dialer runs"
+out=$("$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" cancel "$J" 2>&1)
+is "$out" "job $J: queued -> cancelled (the sender gets a failure report)" "faxgatectl cancel says a report follows"
+"$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" cancel --quiet "$JQ" >/dev/null
+is "$(job_field "$JQ" state)" cancelled "cancel --quiet"
+dialer_start "$W/faxgate.conf"
+maildir_wait "$(box nina)" 1 30
+ok $? "the dialer sends the cancelled fax's DSN"
+dsn=$(cat "$(box nina)"/new/* 2>/dev/null)
+like "$dsn" 'Action: failed' "Action: failed"
+like "$dsn" 'Status: 5\.0\.0' "Status: 5.0.0"
+like "$dsn" 'Diagnostic-Code: X-Faxgate; *cancelled by the fax operator' "Diagnostic-Code: cancelled by the fax operator"
+like "$dsn" 'Final-Recipient: rfc822; *FAX=\+12025550160@fax\.example\.test' "for the cancelled recipient"
+is "$(job_field "$J" state)" cancelled "the job stays cancelled (never dialled)"
+is "$(sql "SELECT count(*) FROM attempts WHERE job IN ($J, $JQ)")" 0 "no call was made for either"
+postfix_wait_queue_empty "$W/pf" 20
+is "$(maildir_count "$(box olaf)")" 0 "cancel --quiet: no report"
+dialer_stop
+ok $? "the dialer stops cleanly again"
 done_testing

@@ -329,17 +329,32 @@ run cancel 11
 is "$RC" 1 "cancel a sending job with a live lease: refused"
 is "$(sql "SELECT state, lease_owner FROM jobs WHERE id = 11")" "sending|gw:100" "and it keeps its dialer"
 run cancel 4
-is "$RC:$OUT" "0:job 4: sending -> cancelled" "cancel a sending job whose dialer died (lease ran out)"
+is "$RC:$OUT" "0:job 4: sending -> cancelled (the sender gets a failure report)" \
+    "cancel a sending job whose dialer died (lease ran out); NOTIFY absent: a report"
+is "$(sql "SELECT notice_due, notice_next_at >= $NOW, status, diagnostic FROM jobs WHERE id = 4")" \
+    "failed|1|5.0.0|X-Faxgate; cancelled by the fax operator" \
+    "cancel: a failure report is owed now, 5.0.0, cancelled by the fax operator"
 is "$(sql "SELECT j.state, ifnull(j.lease_owner, '-'), a.outcome, a.error_code, a.ended_at IS NOT NULL FROM jobs j JOIN attempts a ON a.job = j.id WHERE j.id = 4")" \
     "cancelled|-|retry|LEASE_EXPIRED|1" "cancel: the dead dialer's call is closed"
-run cancel 8
-is "$RC:$OUT" "0:job 8: held -> cancelled" "cancel: held -> cancelled"
+run cancel --quiet 8
+is "$RC:$OUT" "0:job 8: held -> cancelled" "cancel --quiet: held -> cancelled"
+is "$(sql "SELECT state, ifnull(notice_due, '-'), ifnull(status, '-') FROM jobs WHERE id = 8")" \
+    "cancelled|-|-" "cancel --quiet: no report owed"
 run --json cancel 5
-is "$(py 'd')" "{'job': 5, 'from': 'queued', 'to': 'cancelled'}" "cancel --json: queued -> cancelled"
-is "$(sql "SELECT state, ifnull(notice_due, '-') FROM jobs WHERE id = 5")" "cancelled|-" \
-    "cancel: the pending 'delayed' notice is dropped"
+is "$(py 'd')" "{'job': 5, 'from': 'queued', 'to': 'cancelled', 'report': True}" \
+    "cancel --json: queued -> cancelled, with a report"
+is "$(sql "SELECT state, ifnull(notice_due, '-') FROM jobs WHERE id = 5")" "cancelled|failed" \
+    "cancel: the pending 'delayed' notice becomes the failure report (NOTIFY=DELAY,FAILURE)"
 run retry 9
 is "$OUT" "job 9: cancelled -> queued" "retry a cancelled job"
+sql "UPDATE jobs SET notify = 'SUCCESS' WHERE id = 9"
+run cancel 9
+is "$RC:$OUT:$(sql "SELECT ifnull(notice_due, '-') FROM jobs WHERE id = 9")" "0:job 9: queued -> cancelled:-" \
+    "cancel with NOTIFY=SUCCESS: the sender asked for no failure report"
+run retry --quiet 9
+is "$RC" 64 "--quiet is cancel's alone: retry --quiet is a usage error"
+run retry 9
+is "$OUT" "job 9: cancelled -> queued" "retry it again"
 run cancel 6
 is "$RC:$ERR" "1:faxgatectl: job 6: cannot cancel a job in state done (only queued, retry_wait, held)" "cancel a done job: refused"
 run hold 12345

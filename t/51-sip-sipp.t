@@ -136,7 +136,8 @@ grep "$(att "$J" call_id)" "$W/dialer.log" | grep -q 't38=on'; ok $? "refresh: w
 
 # --- incoming calls: where the dialled number is
 dialer_stop
-conf sip.t38=no
+XPORT=$(free_port)	# the dialer's /metrics
+conf sip.t38=no "dialer.metrics=127.0.0.1:$XPORT"
 "$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did add '*' faxes@example.test >/dev/null
 dialer_start "$W/faxgate.conf"
 did_case() {	# did_case NAME SERVICE PCPID HIST DIV1 DIV2 WANT
@@ -152,6 +153,19 @@ did_case pcpid 15550009 sip:+15550003@x sip:+15550004@x sip:+15550005@x sip:+155
 did_case history 15550009 "" sip:+15550004@x sip:+15550005@x sip:+15550006@x +15550004
 did_case diversion 15550009 "" "" sip:+15550005@x sip:+15550006@x +15550006
 did_case request-uri 15550009 "" "" "" "" 15550009
+
+# --- /metrics counts an incoming call while it lasts (SIPp holds it 4 s)
+incoming() { curl -s "http://127.0.0.1:$XPORT/metrics" | sed -n 's/^faxgate_incoming_calls //p'; }
+is "$(incoming)" 0 "metrics: no incoming call"
+n=$(grep -c 'direction=in, did=' "$W/dialer.log")
+sipp_uac uac-did "$APORT" "$W/sipp" -s 15550009 -d 4000 -key pcpid sip:127.0.0.1 \
+    -key hist sip:127.0.0.1 -key div1 sip:127.0.0.1 -key div2 sip:127.0.0.1 &
+HOLD=$!
+wait_until 10 eval '[ "$(grep -c "direction=in, did=" "$W/dialer.log")" -gt "$n" ]'
+is "$(incoming)" 1 "metrics: faxgate_incoming_calls 1 while a call is answered"
+wait "$HOLD"; is $? 0 "metrics: SIPp held the call and hung up"
+wait_until 10 eval '[ "$(incoming)" = 0 ]'
+is "$(incoming)" 0 "metrics: 0 again once it ended"
 # a number the onramp does not serve is refused before the answer
 "$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did remove '*' >/dev/null
 "$FAXGATE_BUILD/faxgatectl" -c "$W/faxgate.conf" did add 15550009 faxes@example.test >/dev/null

@@ -26,6 +26,19 @@ FD=fax.example.test
 MB=$((26000 + ($$ % 150) * 200))
 mkdir -p "$W/b/store" "$W/b/spool"
 chown nobody:nogroup "$W/b/store"
+# B's store: SQLite, or with PostgreSQL (t/82) a database of its own. The
+# onramp never polls ([onramp] poll is an hour): B's dialer wakes it when
+# it has stored a fax, through [onramp] socket on SQLite and through the
+# store's NOTIFY alone on PostgreSQL, as for an onramp on another host.
+if [ "${FAXGATE_TEST_STORE:-}" = pg ]; then
+	B_STORE="postgresql:${FAXGATE_TEST_PG_DSN_B:?B needs a database of its own}"
+	B_WAKE=onramp.socket=
+	bsql() { psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$FAXGATE_TEST_PG_DSN_B" -c "$1"; }
+else
+	B_STORE="sqlite:$W/b/store/faxgate.db"
+	B_WAKE="onramp.socket=$W/b/onramp.sock"
+	bsql() { sqlite3 -batch -noheader "$W/b/store/faxgate.db" "$1"; }
+fi
 
 a_conf() {
 	fg_conf "$W/a.conf" dialer.driver=sip "sip.listen=sip:127.0.0.1:$APORT" \
@@ -34,13 +47,13 @@ a_conf() {
 	    sip.dtmf_delay=1000 sip.jitter_buffer=320 "notices.sendmail_config=$W/pf/conf" retry.max_attempts=1 "$@"
 }
 b_conf() {
-	fg_conf "$W/b.conf" "general.store=sqlite:$W/b/store/faxgate.db" \
+	fg_conf "$W/b.conf" "general.store=$B_STORE" \
 	    "general.dialer_socket=$W/b/dialer.sock" "dialer.spool=$W/b/spool" \
 	    dialer.driver=sip "sip.listen=sip:127.0.0.1:$BPORT" \
 	    "sip.trunk=sip:{dial}@127.0.0.1:$APORT" "sip.media_ports=$((MB + 100))-$((MB + 199))" \
 	    sip.speed=4 sip.jitter_buffer=320 sip.dtmf_first_timeout=4000 sip.dtmf_inter_timeout=3000 \
 	    "sip.inbound_ident=+1 555 0100" "notices.sendmail_config=$W/pf/conf" \
-	    onramp.domain=onramp.faxgate.test onramp.poll=1 onramp.retry=1 "$@"
+	    onramp.domain=onramp.faxgate.test onramp.poll=3600 onramp.retry=1 "$B_WAKE" "$@"
 }
 b_start() {
 	"$FAXGATE_BUILD/faxgate-dialer" -f -c "$W/b.conf" >>"$W/b/dialer.log" 2>&1 &
@@ -48,7 +61,6 @@ b_start() {
 	on_exit "kill -9 $B_PID"
 	wait_until 10 grep -qs 'start: store' "$W/b/dialer.log" || bail "dialer B did not start"
 }
-bsql() { sqlite3 -batch -noheader "$W/b/store/faxgate.db" "$1"; }
 ctl() { "$FAXGATE_BUILD/faxgatectl" -c "$W/b.conf" "$@"; }
 box() { postfix_mailbox "$W/pf" "$1@sender.test"; }
 mails() { maildir_count "$(box "$1")"; }
@@ -124,6 +136,9 @@ is "$(ctl --json user list | python3 -c 'import json,sys; print(json.load(sys.st
 ONRAMP=$!
 on_exit "kill -9 $ONRAMP"
 wait_until 10 grep -q 'start:' "$W/b/onramp.log" || bail "faxgate-onramp did not start"
+if [ "${FAXGATE_TEST_STORE:-}" = pg ]; then want=notify; else want=$W/b/onramp.sock; fi
+like "$(grep -m1 'start:' "$W/b/onramp.log")" "poll=3600s, wake=$want," \
+    "the onramp waits to be woken ($want), never polls"
 dialer_start "$W/a.conf"
 
 # --- a DID-mapped fax: mail to alice with a Profile S TIFF and a PDF

@@ -111,7 +111,17 @@ fg_store_spec() {
 
 sql() {
 	if [ "${FAXGATE_TEST_STORE:-}" = pg ]; then
-		psql -X -q -A -t -F '|' "$FAXGATE_TEST_PG_DSN" -c "$1"
+		# SQLite's readfile() reads a file on the client: inlined here as
+		# a bytea literal (the server cannot read the test's files), and
+		# last_insert_rowid() is lastval(). Sent on stdin (a TIFF is
+		# long); ON_ERROR_STOP keeps a failed statement a failed exit.
+		local q=$1 f
+		while [[ $q =~ readfile\(\'([^\']*)\'\) ]]; do
+			f=${BASH_REMATCH[1]}
+			q=${q//"readfile('$f')"/"'\\x$(od -An -v -tx1 "$f" | tr -d ' \n')'::bytea"}
+		done
+		q=${q//last_insert_rowid()/lastval()}
+		psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$FAXGATE_TEST_PG_DSN" -f - <<<"$q"
 	else
 		sqlite3 -batch -noheader "$W/store/faxgate.db" "$1"
 	fi

@@ -9,7 +9,7 @@
 #                      server is installed (contrib/install-deps installs it).
 #   pg_sql QUERY       run QUERY on the faxgate database, print the rows
 #                      as sqlite3 -batch does (columns joined by '|')
-#   pg_compat          define ifnull() and group_concat() in the database,
+#   pg_compat          define ifnull(), group_concat() and hex() in the database,
 #                      so the tests' SQLite queries run unchanged
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -43,5 +43,7 @@ pg_compat() {
 	  CREATE OR REPLACE FUNCTION faxgate_gc(text, text) RETURNS text
 	    LANGUAGE sql IMMUTABLE AS 'SELECT CASE WHEN \$1 IS NULL THEN \$2 ELSE \$1 || '','' || \$2 END';
 	  CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = faxgate_gc, STYPE = text);
-	  CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = faxgate_gc, STYPE = text);" >/dev/null
+	  CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = faxgate_gc, STYPE = text);
+	  CREATE OR REPLACE FUNCTION hex(bytea) RETURNS text
+	    LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode(\$1, ''hex''))';" >/dev/null
 }

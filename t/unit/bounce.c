@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "bounce.h"
 #include "tap.h"
 
@@ -118,6 +120,22 @@ static const char hostile[] =
     "\n"
     "--x--\n";
 
+/* Bytes that are not UTF-8, and a valid character. */
+static const char not_utf8[] =
+    "Content-Type: multipart/report; boundary=\"x\"\n"
+    "\n"
+    "--x\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Original-Envelope-Id: faxgate.inbound.3.100\n"
+    "\n"
+    "Final-Recipient: rfc822; rene@example.org\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "Diagnostic-Code: smtp; caf\xc3\xa9 \xff\xfe bo\xc3\n"
+    "\n"
+    "--x--\n";
+
 int main(void)
 {
 	bounce_t b;
@@ -163,6 +181,14 @@ int main(void)
 	is_int((long)b.n, 1, "a block with an impossible status is skipped");
 	ok(b.n && strpbrk(b.rcpts[0].recipient, "\x1b\x01") == NULL &&
 	    strpbrk(b.rcpts[0].diagnostic, "\x1b\x01") == NULL, "no control character survives");
+	bounce_free(&b);
+
+	is_int(bounce_parse(not_utf8, strlen(not_utf8), &b, err, sizeof(err)), 0,
+	    "a report with bytes that are not UTF-8 is read");
+	ok(b.n == 1 && g_utf8_validate(b.rcpts[0].diagnostic, -1, NULL),
+	    "its diagnostic is made valid UTF-8: %s", b.n ? b.rcpts[0].diagnostic : "");
+	is_str(b.n ? b.rcpts[0].diagnostic : "", "smtp; caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd bo\xef\xbf\xbd",
+	    "a valid character is kept, each bad byte becomes U+FFFD");
 	bounce_free(&b);
 
 	ok(bounce_token("faxgate.inbound.12.345", &id, &at) == 0 && id == 12 && at == 345,

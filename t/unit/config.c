@@ -59,6 +59,7 @@ int main(void)
 		ok(config_fax_domain(cf, "other.example.com") == NULL, "unknown domain is not ours");
 		is_int((long long)cf->max_message_size, 2 << 20, "2M is 2 MiB");
 		is_int(cf->rate_per_hour, 7, "rate_per_hour");
+		is_int(cf->calls_per_number, 1, "one call at a time per number by default");
 		is_int(cf->allow_authenticated, 0, "authenticated = no");
 		is_str(cf->sender_domains[1], "example.org", "sender_domains list");
 		ok(cidr_list_match(&cf->networks, "192.0.2.9"), "continuation line adds a network");
@@ -139,6 +140,8 @@ int main(void)
 		e = load_err("[fax]\ndomains = a.example\n[dialer]\ndriver = isdn\n");
 		ok(strstr(e, "driver 'isdn' is not known (sim, sip)") != NULL, "unknown driver: %s", e);
 	}
+	is_str(load_err("[fax]\ndomains = a.example\n[dialer]\ncalls_per_number = 65\n"),
+	    ": [dialer] calls_per_number must be between 0 (no limit) and 64", "calls_per_number 65");
 	is_str(load_err("[fax]\ndomains = a.example\n[milter]\nsocket = /tmp/x\n"),
 	    ": milter socket '/tmp/x' must be unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", "bad socket");
 	{

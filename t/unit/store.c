@@ -1,4 +1,4 @@
-/* Unit tests: the SQLite store (submit, dedup, counts, migrations). */
+/* Unit tests: the SQLite store (submit, dedup, counts, migrations, claim limits). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "store.h"
 #include "tap.h"
 #include "sqltest.h"
+#include "claimtest.h"
 
 extern const char *const store_sqlite_migrations[];
 
@@ -110,6 +111,16 @@ int main(void)
 	sqlite3_close(db);
 	st = store_open(dbpath, err, sizeof(err));
 	ok(st == NULL && strstr(err, "schema version 99 is newer"), "newer schema refused: %s", err);
+
+	/* Calls at once per number, two handles on one file standing for
+	 * two dialer processes. */
+	snprintf(spec, sizeof(spec), "sqlite:%s/claims.db", dir);
+	store_t *c1 = store_open(spec, err, sizeof(err)), *c2 = store_open(spec, err, sizeof(err));
+	ok(c1 && c2, "two handles on a fresh store: %s", c1 && c2 ? "" : err);
+	if (c1 && c2)
+		claimtest_limits(c1, c2, (long)time(NULL) + 5);
+	store_close(c1);
+	store_close(c2);
 
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -1,7 +1,9 @@
 /*
- * Unit tests: the SIP channel's side of the store (common/store_sqlite_inbound.c):
- * migration 4 on a version-3 store, received faxes in and out byte for
- * byte, NULLs, refused values, and T.38 per destination.
+ * Unit tests: received faxes in the SQLite store (common/store_sqlite_inbound.c,
+ * store_sqlite_onramp.c): migration 4 on a version-3 store, T.38 per
+ * destination, then the checks every backend gets (t/inboundtest.h: in
+ * and out byte for byte, NULLs, refused values, lists, the mailer's
+ * claims, leases, marks and requeues, delivery reports).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "store.h"
 #include "tap.h"
 #include "sqltest.h"
+#include "inboundtest.h"
 
 extern const char *const store_sqlite_migrations[];
 
@@ -24,14 +27,6 @@ static char dbpath[256];
 static long count(const char *sql)
 {
 	return sqltest_count(dbpath, sql);
-}
-
-/* fine - ok() for a store call meant to succeed; its error as a diag if not */
-static int fine(int pass, const char *err, const char *name)
-{
-	if (!ok(pass, "%s", name))
-		diag("%s", err);
-	return pass;
 }
 
 /* exec - run SQL on the file through a connection of its own; 0 or -1 */
@@ -91,7 +86,7 @@ static store_t *test_upgrade(void)
 		return NULL;
 	is_int(count("PRAGMA user_version"), 3, "a version-3 store to start from");
 	st = store_open(dbpath, err, sizeof(err));
-	if (!fine(st != NULL, err, "the version-3 store opens"))
+	if (!inboundtest_fine(st != NULL, err, "the version-3 store opens"))
 		return NULL;
 	is_int(count("PRAGMA user_version"), nmig, "upgraded to version %d", nmig);
 	is_int(count("SELECT count(*) FROM jobs j JOIN messages m ON m.id = j.message"
@@ -103,7 +98,7 @@ static store_t *test_upgrade(void)
 	is_int(count("SELECT count(*) FROM sqlite_master WHERE name IN ('inbound',"
 	    " 'inbound_state', 'inbound_did', 'inbound_overview')"), 4,
 	    "table inbound, its two indexes and the view exist");
-	fine(store_dest_get_t38(st, "+12025550100", &t38, err, sizeof(err)) == 0, err,
+	inboundtest_fine(store_dest_get_t38(st, "+12025550100", &t38, err, sizeof(err)) == 0, err,
 	    "T.38 of an old destination");
 	is_int(t38, -1, "is unknown");
 	is_int(store_dest_get(st, "+12025550100", &ecm, modems, sizeof(modems), err, sizeof(err)), 1,
@@ -118,11 +113,11 @@ static void test_t38(store_t *st)
 	char err[512], modems[16] = "";
 	int t38 = 7, ecm = -1;
 
-	fine(store_dest_get_t38(st, "+442079460000", &t38, err, sizeof(err)) == 0, err,
+	inboundtest_fine(store_dest_get_t38(st, "+442079460000", &t38, err, sizeof(err)) == 0, err,
 	    "T.38 of an unknown destination: not an error");
 	is_int(t38, -1, "but -1");
-	fine(store_dest_set_t38(st, "+442079460000", 0, 1700000200, err, sizeof(err)) == 0, err,
-	    "set T.38 0 (refused) on a destination with no row");
+	inboundtest_fine(store_dest_set_t38(st, "+442079460000", 0, 1700000200, err, sizeof(err)) == 0,
+	    err, "set T.38 0 (refused) on a destination with no row");
 	is_int(count("SELECT count(*) FROM destinations WHERE number = '+442079460000' AND t38 = 0"
 	    " AND t38_updated_at = 1700000200 AND ecm = 1 AND modems = 'v17'"), 1,
 	    "the row is created with the default ECM and modems");
@@ -134,8 +129,8 @@ static void test_t38(store_t *st)
 	    store_dest_get(st, "+442079460000", &ecm, modems, sizeof(modems), err, sizeof(err)) == 1 &&
 	    ecm == 0, "until they are learnt");
 
-	fine(store_dest_set_t38(st, "+12025550100", 1, 1700000300, err, sizeof(err)) == 0, err,
-	    "set T.38 1 (taken) on an existing destination");
+	inboundtest_fine(store_dest_set_t38(st, "+12025550100", 1, 1700000300, err, sizeof(err)) == 0,
+	    err, "set T.38 1 (taken) on an existing destination");
 	is_int(count("SELECT count(*) FROM destinations WHERE number = '+12025550100' AND t38 = 1"
 	    " AND t38_updated_at = 1700000300 AND ecm = 0 AND modems = 'v29'"
 	    " AND updated_at = 1700000100"), 1, "its ECM, modems and updated_at are untouched");
@@ -160,148 +155,28 @@ static void test_t38(store_t *st)
 	is_int(count("SELECT count(*) FROM destinations"), 2, "nothing written by the refusals");
 }
 
-/* row_is - every field of a row against what was added */
-static void row_is(const store_inbound_row_t *r, const store_inbound_t *in, const char *what)
+/* test_inbound - the checks every backend gets (t/inboundtest.h), with a
+ * second handle on the file as the other host, and the view's dates as
+ * SQLite writes them */
+static void test_inbound(store_t *a)
 {
-	int same = r->received_at == in->received_at && r->ended_at == in->ended_at &&
-	    r->pages == in->pages && r->bytes == in->bytes && r->bit_rate == in->bit_rate &&
-	    r->ecm == in->ecm;
+	inboundtest_db_t sq = { count, exec };
+	inboundtest_ids_t ids;
+	char err[512];
+	store_t *b = store_open(dbpath, err, sizeof(err));
 
-	ok(same, "%s: times and numbers", what);
-	is_str(r->channel, in->channel, "%s: channel", what);
-	is_str(r->call_id, in->call_id, "%s: call id", what);
-	is_str(r->did, in->did, "%s: did", what);
-	is_str(r->caller, in->caller, "%s: caller", what);
-	is_str(r->remote_ident, in->remote_ident, "%s: remote ident", what);
-	is_str(r->transport, in->transport, "%s: transport", what);
-	is_str(r->resolution, in->resolution, "%s: resolution", what);
-	is_str(r->outcome, in->outcome, "%s: outcome", what);
-	is_str(r->status, in->status, "%s: status", what);
-	is_str(r->error_code, in->error_code, "%s: error code", what);
-	is_str(r->error_text, in->error_text, "%s: error text", what);
-	is_str(r->dtmf, in->dtmf, "%s: dtmf", what);
-	is_str(r->state, "new", "%s: state new", what);
-}
-
-/* test_inbound - add, get, list, NULLs, refusals */
-static void test_inbound(store_t *st)
-{
-	enum { TIFFLEN = 70001 };
-	unsigned char *tiff = malloc(TIFFLEN);
-	store_inbound_row_t r, *rows = NULL;
-	char err[512], sql[128];
-	long id1 = 0, id2 = 0, id3 = 0, id;
-	size_t n = 0;
-	unsigned x = 12345;
-
-	/* Every byte value, NULs included, as a TIFF would have. */
-	memcpy(tiff, "II*\0", 4);
-	for (size_t i = 4; i < TIFFLEN; i++)
-		tiff[i] = (unsigned char)((x = x * 1103515245 + 12345) >> 16);
-	store_inbound_t full = { .received_at = 1700001000, .ended_at = 1700001095,
-		.channel = "sip/3", .call_id = "a84b4c76e66710@gw.example.test",
-		.did = "+12025550199", .caller = "+33142868200", .remote_ident = "+33 1 42 86 82 00",
-		.transport = "t38", .pages = 3, .bytes = 51234, .resolution = "204x196",
-		.bit_rate = 14400, .ecm = 1, .outcome = "ok", .status = "2.0.0",
-		.error_code = "OK", .error_text = "OK", .dtmf = "1234#",
-		.tiff = tiff, .tifflen = TIFFLEN };
-	fine(store_inbound_add(st, &full, &id1, err, sizeof(err)) == 0 && id1 > 0, err,
-	    "add a received fax with every field, get its id");
-	is_int(count("SELECT count(*) FROM inbound"), 1, "committed: another connection sees it");
-	ok(store_inbound_get(st, id1, &r, 1, err, sizeof(err)) == 1, "get it with its TIFF");
-	row_is(&r, &full, "full");
-	ok(r.id == id1 && r.tifflen == TIFFLEN && r.tiff && memcmp(r.tiff, tiff, TIFFLEN) == 0,
-	    "the TIFF back byte for byte (%d bytes)", TIFFLEN);
-	store_inbound_row_free(&r);
-	ok(store_inbound_get(st, id1, &r, 0, err, sizeof(err)) == 1 && r.tiff == NULL &&
-	    r.tifflen == TIFFLEN, "get without the TIFF: only its size");
-	store_inbound_row_free(&r);
+	if (!inboundtest_fine(b != NULL, err, "a second handle on the store"))
+		return;
+	inboundtest_rows(a, b, &sq, &ids);
 	is_int(count("SELECT tiff_size FROM inbound_overview WHERE received ="
 	    " datetime(1700001000, 'unixepoch') AND did = '+12025550199' AND outcome = 'ok'"),
-	    TIFFLEN, "inbound_overview: times as dates, the TIFF's size");
-
-	/* Nothing known: every NULL pointer stored as NULL, did as "". */
-	store_inbound_t bare = { .received_at = 1700002000, .bit_rate = 0, .ecm = -1 };
-	fine(store_inbound_add(st, &bare, &id2, err, sizeof(err)) == 0, err, "add one with only a time");
-	is_int(count("SELECT count(*) FROM inbound WHERE did = '' AND ended_at IS NULL"
-	    " AND channel IS NULL AND call_id IS NULL AND caller IS NULL AND remote_ident IS NULL"
-	    " AND transport IS NULL AND pages = 0 AND bytes = 0 AND resolution IS NULL"
-	    " AND bit_rate IS NULL AND ecm IS NULL AND outcome IS NULL AND status IS NULL"
-	    " AND error_code IS NULL AND error_text IS NULL AND dtmf IS NULL AND tiff IS NULL"
-	    " AND state = 'new'"), 1, "stored as NULLs, did ''");
-	ok(store_inbound_get(st, id2, &r, 1, err, sizeof(err)) == 1, "get it");
-	bare.did = "";
-	bare.bit_rate = -1;
-	row_is(&r, &bare, "bare");
-	ok(r.tiff == NULL && r.tifflen == 0, "no TIFF");
-	store_inbound_row_free(&r);
-
-	/* A failed call after one page, with an empty TIFF and a caller ''. */
-	store_inbound_t part = { .received_at = 1700003000, .ended_at = 1700003040,
-		.channel = "sip/0", .did = "+12025550198", .caller = "", .transport = "g711",
-		.pages = 1, .bytes = 9000, .ecm = 0, .outcome = "partial", .status = "4.4.2",
-		.error_code = "T30_ERR_RX_NOCARRIER", .error_text = "the far end hung up",
-		.tiff = "", .tifflen = 0 };
-	fine(store_inbound_add(st, &part, &id3, err, sizeof(err)) == 0, err, "add a partial one");
-	is_int(count("SELECT count(*) FROM inbound WHERE caller = '' AND tiff IS NULL AND ecm = 0"
-	    " AND outcome = 'partial'"), 1, "caller '' kept, an empty TIFF stored as none");
-
-	/* Refused values: a precise reason, nothing written. */
-	store_inbound_t bad = full;
-	bad.outcome = "done";
-	ok(store_inbound_add(st, &bad, &id, err, sizeof(err)) < 0, "outcome 'done' refused");
-	is_str(err, "inbound fax: outcome 'done' is not ok, partial or failed", "with its reason");
-	bad = full;
-	bad.transport = "sip";
-	ok(store_inbound_add(st, &bad, &id, err, sizeof(err)) < 0, "transport 'sip' refused");
-	is_str(err, "inbound fax: transport 'sip' is not t38, t38-dtls, g711 or sim", "with its reason");
-	bad = full;
-	bad.received_at = 0;
-	ok(store_inbound_add(st, &bad, &id, err, sizeof(err)) < 0, "no time refused");
-	is_str(err, "inbound fax: received_at 0 is not a time", "with its reason");
-	bad = full;
-	bad.pages = -1;
-	ok(store_inbound_add(st, &bad, &id, err, sizeof(err)) < 0, "negative pages refused");
-	is_str(err, "inbound fax: -1 pages, 51234 bytes: not a count", "with its reason");
-	bad = full;
-	bad.tiff = NULL;
-	ok(store_inbound_add(st, &bad, &id, err, sizeof(err)) < 0, "a TIFF length without data refused");
-	is_str(err, "inbound fax: a TIFF of 70001 bytes without its data", "with its reason");
-	bad = full;
-	bad.transport = "t38-dtls";
-	bad.outcome = "failed";
-	bad.received_at = 1690000000;
-	fine(store_inbound_add(st, &bad, &id, err, sizeof(err)) == 0, err,
-	    "t38-dtls and failed accepted");
-	is_int(count("SELECT count(*) FROM inbound"), 4, "nothing written by the refusals");
-
-	/* Lists: newest first (by call start), limited, by state. */
-	fine(store_inbound_list(st, 0, NULL, &rows, &n, err, sizeof(err)) == 0, err, "list all");
-	ok(n == 4 && rows[0].id == id3 && rows[1].id == id2 && rows[2].id == id1 && rows[3].id == id,
-	    "four, newest first");
-	ok(n == 4 && rows[2].tiff == NULL && rows[2].tifflen == TIFFLEN && rows[0].tifflen == 0,
-	    "without TIFFs, with their sizes");
-	if (n == 4)
-		row_is(&rows[2], &full, "listed");
-	store_inbound_rows_free(rows, n);
-	ok(store_inbound_list(st, 2, NULL, &rows, &n, err, sizeof(err)) == 0 && n == 2 &&
-	    rows[0].id == id3 && rows[1].id == id2, "a limit of 2: the newest two");
-	store_inbound_rows_free(rows, n);
-	snprintf(sql, sizeof(sql), "UPDATE inbound SET state = 'mailed' WHERE id = %ld", id1);
-	exec(sql);
-	ok(store_inbound_list(st, 0, "mailed", &rows, &n, err, sizeof(err)) == 0 && n == 1 &&
-	    rows[0].id == id1 && strcmp(rows[0].state, "mailed") == 0, "by state: mailed");
-	store_inbound_rows_free(rows, n);
-	ok(store_inbound_list(st, 0, "new", &rows, &n, err, sizeof(err)) == 0 && n == 3,
-	    "by state: the three new");
-	store_inbound_rows_free(rows, n);
-	ok(store_inbound_list(st, 0, "held", &rows, &n, err, sizeof(err)) == 0 && n == 0 &&
-	    rows == NULL, "by state: none held");
-	store_inbound_rows_free(rows, n);
-
-	ok(store_inbound_get(st, 999, &r, 1, err, sizeof(err)) == 0, "get an unknown id: 0");
-	store_inbound_row_free(&r);
-	free(tiff);
+	    INBOUNDTEST_TIFFLEN, "inbound_overview: times as dates, the TIFF's size");
+	inboundtest_due(a, &ids);
+	is_int(store_inbound_claim(a, ids.full, 1700004000, 1700004600, err, sizeof(err)), 1,
+	    "claim one");
+	inboundtest_leases(a, b, &sq, &ids);
+	inboundtest_bounces(a, b, &sq, &ids);
+	store_close(b);
 }
 
 int main(void)

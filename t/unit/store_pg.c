@@ -2,7 +2,7 @@
  * Unit tests: the PostgreSQL store (common/store_pg*.c) against a real
  * server. FAXGATE_PG_DSN names an empty database (t/80-pg-store.t starts
  * a private server and runs this); without it the test is skipped.
- * Several store handles stand for several hosts.
+ * Several store handles (and forked processes) stand for several hosts.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -14,21 +14,14 @@
 
 #include "store.h"
 #include "tap.h"
-
-static PGconn *db;
+#include "claimtest.h"
+#include "inboundtest.h"
+#include "pgtest.h"
 
 /* count - one number from a query run directly on the database */
 static long count(const char *sql)
 {
-	PGresult *r = PQexec(db, sql);
-	long n = -1;
-
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		n = atol(PQgetvalue(r, 0, 0));
-	else
-		diag("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	return n;
+	return pgtest_count(sql);
 }
 
 static store_msg_t msg(const char *key)
@@ -66,24 +59,60 @@ static long race(const char *spec, int n)
 	return bad ? -1 : count("SELECT count(*) FROM jobs WHERE dedup_key = 'mid:race@example.com'");
 }
 
+/* claim_race - n processes (hosts) claim fax id at once; how many got it,
+ * or -1 if one failed */
+static long claim_race(const char *spec, long id, long now, int n)
+{
+	int got = 0, bad = 0, status;
+
+	for (int i = 0; i < n; i++) {
+		if (fork() == 0) {
+			char err[512];
+			store_t *st = store_open(spec, err, sizeof(err));
+			int rc = st ? store_inbound_claim(st, id, now, now + 600, err, sizeof(err)) : -1;
+			_exit(rc < 0 ? 1 : rc ? 10 : 11);
+		}
+	}
+	while (wait(&status) > 0) {
+		got += WIFEXITED(status) && WEXITSTATUS(status) == 10;
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) < 10;
+	}
+	return bad ? -1 : got;
+}
+
+/* test_inbound - received faxes: the checks every backend gets
+ * (t/inboundtest.h), two hosts claiming one at once, and what only
+ * PostgreSQL stores so (bytea, timestamps) */
+static void test_inbound(const char *spec, store_t *a, store_t *b)
+{
+	inboundtest_db_t pg = { pgtest_count, pgtest_exec };
+	inboundtest_ids_t ids;
+	char q[256];
+
+	inboundtest_rows(a, b, &pg, &ids);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM inbound WHERE id = %ld AND octet_length(tiff)"
+	    " = %d AND substr(tiff, 1, 4) = '\\x49492a00'::bytea", ids.full, INBOUNDTEST_TIFFLEN);
+	is_int(count(q), 1, "its TIFF as bytea");
+	is_int(count("SELECT tiff_size FROM inbound_overview WHERE received = to_timestamp(1700001000)"
+	    " AND did = '+12025550199'"), INBOUNDTEST_TIFFLEN,
+	    "inbound_overview: times as dates, the TIFF's size");
+	inboundtest_due(a, &ids);
+	is_int(claim_race(spec, ids.full, 1700004000, 6), 1,
+	    "six hosts claim one fax at once: one gets it");
+	inboundtest_leases(a, b, &pg, &ids);
+	inboundtest_bounces(a, b, &pg, &ids);
+}
+
 int main(void)
 {
-	const char *dsn = getenv("FAXGATE_PG_DSN");
 	char spec[512], err[512];
+	int conn;
 	store_t *a, *b;
 	int queued[4];
 	long now = (long)time(NULL);
 
-	if (!dsn || !*dsn) {
-		printf("1..0 # SKIP FAXGATE_PG_DSN not set (t/80-pg-store.t sets it)\n");
-		return 0;
-	}
-	snprintf(spec, sizeof(spec), "postgresql:%s", dsn);
-	db = PQconnectdb(dsn);
-	if (PQstatus(db) != CONNECTION_OK) {
-		printf("Bail out! %s", PQerrorMessage(db));
-		return 1;
-	}
+	if ((conn = pgtest_connect(spec, sizeof(spec))) <= 0)
+		return conn < 0;
 
 	a = store_open("postgresql:host=127.0.0.1 port=1 connect_timeout=2", err, sizeof(err));
 	ok(a == NULL && strstr(err, "cannot connect"), "no server: %s", err);
@@ -127,15 +156,15 @@ int main(void)
 	store_rcpt_t r2 = rcpt("+12025550100");	/* the same number as a job of m */
 	ok(store_submit(a, &m2, NULL, 0, &r2, 1, queued, err, sizeof(err)) == 0 && queued[0],
 	    "a second message to the same number");
-	ok(store_claim(a, "hostA", now, now + 60, 8, ja, &na, err, sizeof(err)) == 0, "claim A: %s", err);
-	ok(store_claim(b, "hostB", now, now + 60, 8, jb, &nb, err, sizeof(err)) == 0, "claim B: %s", err);
+	ok(store_claim(a, "hostA", now, now + 60, 8, 1, ja, &na, err, sizeof(err)) == 0, "claim A: %s", err);
+	ok(store_claim(b, "hostB", now, now + 60, 8, 1, jb, &nb, err, sizeof(err)) == 0, "claim B: %s", err);
 	is_int((long)(na + nb), 4, "four numbers, four jobs claimed between the hosts");
 	is_int(count("SELECT count(*) FROM jobs WHERE number = '+12025550100' AND state = 'rendering'"),
 	    1, "one job per number in a call; the second waits");
 	is_int(count("SELECT count(DISTINCT lease_owner) FROM jobs WHERE state = 'rendering'"),
 	    (na && nb) ? 2 : 1, "leases name their owner");
 	size_t nc = 9;
-	store_claim(b, "hostB", now, now + 60, 8, jb + nb, &nc, err, sizeof(err));
+	store_claim(b, "hostB", now, now + 60, 8, 1, jb + nb, &nc, err, sizeof(err));
 	is_int((long)nc, 0, "nothing more to claim while those calls run");
 
 	store_job_t *j = na ? &ja[0] : &jb[0];
@@ -170,7 +199,7 @@ int main(void)
 	ok(store_next_due(b, now, &when, err, sizeof(err)) == 0 && when == now + 61,
 	    "next due is the end of the live leases: %ld %s", when - now, err);
 	nc = 0;
-	ok(store_claim(b, "hostC", now + 61, now + 120, 8, jb, &nc, err, sizeof(err)) == 0 && nc == 4,
+	ok(store_claim(b, "hostC", now + 61, now + 120, 8, 1, jb, &nc, err, sizeof(err)) == 0 && nc == 4,
 	    "after the leases ran out, another host takes over (%zu)", nc);
 	is_int(count("SELECT count(*) FROM jobs WHERE lease_owner = 'hostC'"), 4, "all held by hostC");
 	ok(store_lease_renew(b, "hostC", now + 500, err, sizeof(err)) == 0, "lease renew");
@@ -301,19 +330,19 @@ int main(void)
 	    "no such job");
 	ok(from[0] == '\0', "no state for it");
 
-	/* What is not there yet says so. */
-	store_inbound_row_t *ir;
-	size_t nir;
-	ok(store_inbound_list(a, 0, NULL, &ir, &nir, err, sizeof(err)) < 0 &&
-	    strstr(err, "not implemented"), "an unported call fails with its name: %s", err);
+	/* Received faxes. */
+	test_inbound(spec, a, b);
+
+	/* Calls at once per number, two hosts (last: it claims what is due). */
+	claimtest_limits(a, b, (long)time(NULL) + 5);
 
 	/* A store from a newer program is refused. */
-	PQclear(PQexec(db, "UPDATE schema_version SET version = 99"));
+	PQclear(PQexec(pgtest_db, "UPDATE schema_version SET version = 99"));
 	store_t *c = store_open(spec, err, sizeof(err));
 	ok(c == NULL && strstr(err, "schema version 99 is newer"), "newer schema refused: %s", err);
-	PQclear(PQexec(db, "UPDATE schema_version SET version = 2"));
+	PQclear(PQexec(pgtest_db, "UPDATE schema_version SET version = 2"));
 	store_close(a);
 	store_close(b);
-	PQfinish(db);
+	PQfinish(pgtest_db);
 	return done_testing();
 }
