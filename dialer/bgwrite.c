@@ -33,16 +33,20 @@ struct bgwrite {
 	size_t nbusy;
 };
 
-/* take - move the waiting writes out (under mu); 1 if there were any */
+/* take - move the waiting writes out (under mu); 1 if there were any.
+ * With none the array stays: bgwrite_forget may have emptied it, and
+ * taking it then would lose it (bgwrite_free frees the one left here). */
 static int take(bgwrite_t *w, long *lease, progress_t **prog, size_t *n)
 {
+	if (w->lease_until == 0 && w->nprog == 0)
+		return 0;
 	*lease = w->lease_until;
 	*prog = w->prog;
 	*n = w->nprog;
 	w->lease_until = 0;
 	w->prog = NULL;
 	w->nprog = w->cap = 0;
-	return *lease != 0 || *n != 0;
+	return 1;
 }
 
 static void *run(void *arg)
