@@ -127,6 +127,20 @@ void fm_trace(const modem_t *m, int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* fm_far_end_gone - the far end is done: end with the DTE's hang-up, or
+ * drop the line under a DTE that still listens; see faxmodem.h */
+void fm_far_end_gone(modem_t *m)
+{
+	if (m->dte_hangup_at != 0) {
+		m->state = C_DONE;
+	} else if (m->ticks - m->done_at >= DROP_TICKS) {
+		fm_trace(m, 1, "dropping the line under the DTE");
+		m->dropped = 1;
+		t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
+		m->state = C_DONE;
+	}
+}
+
 /*
  * trace_bytes - show DTE traffic when verbose >= 2: commands, responses
  * and HDLC frames as text; long runs of page data only as byte counts.
@@ -433,15 +447,7 @@ static void tick(modem_t *m)
 				    m->result.error_code, m->result.pages_sent,
 				    m->result.pages_sent == 1 ? "" : "s");
 			}
-			if (m->dte_hangup_at != 0) {
-				m->state = C_DONE;
-			} else if (m->ticks - m->done_at >= DROP_TICKS) {
-				/* The DTE still listens: the line goes dead. */
-				fm_trace(m, 1, "dropping the line under the DTE");
-				m->dropped = 1;
-				t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
-				m->state = C_DONE;
-			}
+			fm_far_end_gone(m);
 		}
 		break;
 	case C_DIALLING:	/* sip_events() follows the INVITE */

@@ -9,6 +9,7 @@
  *	void	fm_trace(const modem_t *m, int level, const char *fmt, ...);
  *	void	fm_sip_events(modem_t *m);
  *	void	fm_sip_line(modem_t *m);
+ *	void	fm_far_end_gone(modem_t *m);
  * DESCRIPTION
  *	A modem_t is one faxmodem run (see faxmodem.c for the program).
  *	Time is counted in 20 ms ticks of line time. fm_trace() writes one
@@ -17,7 +18,10 @@
  *	after SpanDSP's callbacks have recorded the DTE's ATA or ATD: it
  *	answers or places the SIP call and raises T.31's call events from
  *	the SIP call's state; fm_sip_line() runs each tick during the call
- *	and ends it, from either side.
+ *	and ends it, from either side. fm_far_end_gone() runs each tick
+ *	once the far end (in process or over SIP) is done, from m->done_at:
+ *	the run ends when the DTE has hung up, or the line is dropped under
+ *	it DROP_TICKS later.
  */
 #ifndef FAXGATE_FAXMODEM_H
 #define FAXGATE_FAXMODEM_H
@@ -93,5 +97,6 @@ void fm_trace(const modem_t *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void fm_sip_events(modem_t *m);
 void fm_sip_line(modem_t *m);
+void fm_far_end_gone(modem_t *m);
 
 #endif

@@ -85,13 +85,5 @@ void fm_sip_line(modem_t *m)
 		m->done_at = m->ticks;
 		fm_trace(m, 1, "the SIP call is over");
 	}
-	if (m->dte_hangup_at != 0) {
-		m->state = C_DONE;
-	} else if (m->ticks - m->done_at >= DROP_TICKS) {
-		/* The far end left and the DTE still listens. */
-		fm_trace(m, 1, "dropping the line under the DTE");
-		m->dropped = 1;
-		t31_call_event(m->t31, AT_CALL_EVENT_HANGUP);
-		m->state = C_DONE;
-	}
+	fm_far_end_gone(m);
 }

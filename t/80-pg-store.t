@@ -15,13 +15,7 @@ pg_start
 for t in store_pg store_pg_onramp; do
 	out=$(FAXGATE_PG_DSN=$PG_DSN "$FAXGATE_BUILD/t/$t.t" 2>&1)
 	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok 0 "${line#ok [0-9]* - }" ;;
-		"not ok "*) ok 1 "${line#not ok [0-9]* - }" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done <<<"$out"
+	tap_fold "" <<<"$out"
 	is "$rc" 0 "$t.t exits 0"
 	like "$(tail -n 1 <<<"$out")" '^1\.\.[0-9]+$' "$t.t ran to its plan"
 done

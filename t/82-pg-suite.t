@@ -27,14 +27,7 @@ for t in $SUITE; do
 	    FAXGATE_TEST_PG_DSN_B=$dsn_b FAXGATE_BUILD=$FAXGATE_BUILD bash "$t" 2>&1)
 	rc=$?
 	# Every point of the inner test is one of ours, named after it.
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok 0 "$t (postgresql): ${line#ok [0-9]* - }" ;;
-		"not ok "*) ok 1 "$t (postgresql): ${line#not ok [0-9]* - }" ;;
-		"# "*) echo "$line" ;;
-		"Bail out!"*) echo "# $t: $line" ;;
-		esac
-	done <<<"$out"
+	tap_fold "$t (postgresql): " <<<"$out"
 	is "$rc" 0 "$t (postgresql) exits 0"
 	like "$(grep -E '^1\.\.[0-9]+' <<<"$out")" '^1\.\.[1-9]' "$t (postgresql) ran to a plan with tests"
 	# Jobs (the offramp) or received faxes (the onramp) in either

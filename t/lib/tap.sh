@@ -11,6 +11,9 @@
 #   bail "reason"                abort the whole run (set-up failed)
 #   done_testing                 prints the plan; exit status 1 on any failure
 #   on_exit CMD                  run CMD at exit (cleanup, LIFO)
+#   tap_fold PREFIX <<<"$TAP"    another test's TAP as points of ours, each
+#                                named PREFIX and its own name; its comments
+#                                pass through, a bail-out becomes a comment
 #
 # Tests run as root on loopback only. FAXGATE_BUILD points at the build dir.
 
@@ -68,6 +71,18 @@ wait_until() {
 		rc=$?
 		[ $SECONDS -ge $deadline ] && return $rc
 		sleep 0.05
+	done
+}
+
+tap_fold() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "$1${line#ok [0-9]* - }" ;;
+		"not ok "*) ok 1 "$1${line#not ok [0-9]* - }" ;;
+		"#"*) echo "$line" ;;
+		"Bail out!"*) echo "# $1$line" ;;
+		esac
 	done
 }
 

@@ -17,6 +17,7 @@
 #include "contrib/fmsip.h"
 #include "sipua.h"
 #include "tap.h"
+#include "nettest.h"
 
 #define MAXF 4
 
@@ -45,20 +46,6 @@ static int c_saw(int kind, int status)
 		if (c_kind[i] == kind && (status == 0 || c_status[i] == status))
 			return 1;
 	return 0;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 /* spin - run every loop until cond(arg) holds or secs pass; returns cond */
@@ -91,7 +78,7 @@ static int c_done(void *want) { return c_saw(((int *)want)[0], ((int *)want)[1])
 
 /*
  * line - a line in slot on a free port, its SIP port in *port; NULL when
- * none would bind. A port free_port() found may be taken before we bind
+ * none would bind. A port nettest_free_port() found may be taken before we bind
  * it (our own RTP sockets take ephemeral ports too): try a few.
  */
 static fmsip_t *line(int slot, int *port, const char *call, int codec)
@@ -101,7 +88,7 @@ static fmsip_t *line(int slot, int *port, const char *call, int codec)
 		.codec = codec, .jitter_ms = 40 };
 
 	for (int i = 0; i < 5 && live[slot] == NULL; i++) {
-		*port = free_port();
+		*port = nettest_free_port();
 		snprintf(bind, sizeof(bind), "sip:127.0.0.1:%d", *port);
 		live[slot] = fmsip_new(&cf, err, sizeof(err));
 	}
@@ -118,7 +105,7 @@ static sipua_t *plain_ua(void)
 	sipua_t *ua = NULL;
 
 	for (int i = 0; i < 5 && ua == NULL; i++) {
-		snprintf(bind, sizeof(bind), "sip:127.0.0.1:%d", free_port());
+		snprintf(bind, sizeof(bind), "sip:127.0.0.1:%d", nettest_free_port());
 		ua = sipua_new(loop, &cc, err, sizeof(err));
 	}
 	if (ua == NULL)

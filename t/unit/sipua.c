@@ -13,6 +13,7 @@
 
 #include "sipua.h"
 #include "tap.h"
+#include "nettest.h"
 
 #define MAXEV 64
 
@@ -123,20 +124,6 @@ static void reset(side_t *sd)
 	sd->nincoming = 0;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 static void on_freed(void *arg)
 {
 	(void)arg;
@@ -169,7 +156,7 @@ static void test_pick_did(void)
 int main(void)
 {
 	char err[256], a_bind[64], b_bind[64], b_uri[96];
-	int pa = free_port(), pb = free_port();
+	int pa = nettest_free_port(), pb = nettest_free_port();
 	sipua_t *sa, *sb;
 	int i;
 
@@ -302,7 +289,7 @@ int main(void)
 	 * so only check the call can be released while trying) */
 	{
 		char dead[96];
-		snprintf(dead, sizeof(dead), "sip:1@127.0.0.1:%d", free_port());
+		snprintf(dead, sizeof(dead), "sip:1@127.0.0.1:%d", nettest_free_port());
 		reset(&A);
 		A.call = sipua_invite(sa, dead, SDP1, on_event, &A, err, sizeof(err));
 		sipua_release(A.call);
